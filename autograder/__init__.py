@@ -1,0 +1,1 @@
+"""The instructor's tool around nbgrader: release the lessons, grade, feedback, reports."""

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""The course's two commands, for a fresh machine with only Python 3.11 and the registries.
+
+    python3 course.py open    set everything up, then open JupyterLab on lessons/
+    python3 course.py test    set everything up, then run the whole test suite
+
+Both create (or reuse) the virtual environment `.venv/` beside this file and install the
+pinned requirements into it; a stamp file skips the install when nothing changed.
+Extra arguments after `test` go to pytest (for example `python3 course.py test -k utils`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+
+
+def _run(*cmd: str | os.PathLike, **kwargs) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kwargs)
+
+
+def ensure_environment(requirements: str) -> None:
+    """Create `.venv` and install `requirements` (and what it includes) unless already done."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
+    if not PYTHON.exists():
+        print(f"Creating the virtual environment {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    files = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt", ROOT / "pyproject.toml"]
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:16]
+    stamp = VENV / f".installed-{Path(requirements).stem}-{digest}"
+    if stamp.exists():
+        return
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "-r", requirements)
+    _run(PYTHON, "-m", "pip", "check")
+    for old in VENV.glob(f".installed-{Path(requirements).stem}-*"):
+        old.unlink()
+    stamp.touch()
+
+
+def open_course() -> None:
+    ensure_environment("requirements.txt")
+    os.execv(
+        str(BIN / "jupyter"),
+        [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT / 'lessons'}"],
+    )
+
+
+def run_tests(pytest_args: list[str]) -> None:
+    ensure_environment("requirements-dev.txt")
+    _run(BIN / "ruff", "check", ".")
+    env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    result = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+    sys.exit(result.returncode)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in {"open", "test"}:
+        sys.exit(__doc__)
+    if argv[0] == "open":
+        open_course()
+    else:
+        run_tests(argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
