@@ -14,7 +14,14 @@ from tests.lesson_audit import CJK, outputs, structure
 
 # lesson id -> (exercises, hidden-test blocks, written questions, figures, widgets)
 MINIMUM: dict[str, tuple[int, int, int, int, int]] = {
+    "01_logistic_regression": (8, 8, 2, 6, 1),
+    "02_vectorization": (6, 6, 2, 2, 1),
     "03_broadcasting": (6, 6, 2, 4, 1),
+    "04_shallow_network": (8, 9, 2, 5, 1),
+    "05_activations": (9, 9, 2, 5, 1),
+    "06_initialization": (6, 6, 2, 6, 1),
+    "07_deep_network": (10, 10, 2, 5, 5),
+    "08_backpropagation": (9, 9, 2, 4, 1),
 }
 
 LESSONS = lesson_ids()
