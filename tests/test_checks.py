@@ -23,6 +23,7 @@ from utils.checks import (
     assert_scalar,
     assert_shape,
     assert_type,
+    count_python_loops,
 )
 
 RNG = np.random.default_rng(0)
@@ -78,22 +79,34 @@ def _msg(check) -> str:
 
 WRONG = [
     # shapes
-    (lambda: assert_shape(COLUMN.ravel(), (3, 1)), r"expected shape \(3, 1\), got \(3,\)",
-     r"rank-1 array; use \.reshape\(-1, 1\) or keepdims=True"),
-    (lambda: assert_shape(COLUMN.ravel(), (1, 3), name="b"), r"^b: expected shape \(1, 3\)",
-     r"reshape\(1, -1\)"),
+    (
+        lambda: assert_shape(COLUMN.ravel(), (3, 1)),
+        r"expected shape \(3, 1\), got \(3,\)",
+        r"rank-1 array; use \.reshape\(-1, 1\) or keepdims=True",
+    ),
+    (
+        lambda: assert_shape(COLUMN.ravel(), (1, 3), name="b"),
+        r"^b: expected shape \(1, 3\)",
+        r"reshape\(1, -1\)",
+    ),
     (lambda: assert_shape(A.T, (3, M)), r"got \(5, 3\)", "transposed"),
     (lambda: assert_shape(COLUMN + COLUMN.ravel(), (3, 1)), r"got \(3, 3\)", "broadcast"),
     (lambda: assert_shape(A.sum(axis=1), (3, M)), r"got \(3,\)", "keepdims=True"),
     (lambda: assert_shape(np.ones((1, 1)), ()), r"expected shape \(\)", r"float\(\.\.\.\)"),
     (lambda: assert_shape([1.0, 2.0], (2,)), "got a list", r"np\.array"),
     # types and dtypes
-    (lambda: assert_type(np.ones((1, 1)), float), "expected a float, got a numpy array",
-     r"float\(\.\.\.\)"),
+    (
+        lambda: assert_type(np.ones((1, 1)), float),
+        "expected a float, got a numpy array",
+        r"float\(\.\.\.\)",
+    ),
     (lambda: assert_type((1, 2), dict), "expected a dict, got a tuple", "return a dict"),
     (lambda: assert_type([1], np.ndarray), "expected a numpy array, got a list", r"np\.array"),
-    (lambda: assert_dtype(np.arange(3), np.float64), "expected dtype float64, got int64",
-     "integer"),
+    (
+        lambda: assert_dtype(np.arange(3), np.float64),
+        "expected dtype float64, got int64",
+        "integer",
+    ),
     (lambda: assert_dtype(A > 0), "got bool", r"astype\(float\)"),
     (lambda: assert_dtype(A.astype(np.float32)), "got float32", "float64"),
     (lambda: assert_dtype(1.0), "got a float", None),
@@ -105,34 +118,55 @@ WRONG = [
     (lambda: assert_close(-A, A), "values are wrong", "sign is flipped"),
     (lambda: assert_close(SQUARE.T, SQUARE), "values are wrong", "transposed"),
     (lambda: assert_close(np.zeros_like(A), A), "values are wrong", "all zeros"),
-    (lambda: assert_close(np.where(A > 1, np.nan, A), A), r"holds NaN at index \(\d, \d\)",
-     r"log\(0\)"),
+    (
+        lambda: assert_close(np.where(A > 1, np.nan, A), A),
+        r"holds NaN at index \(\d, \d\)",
+        r"log\(0\)",
+    ),
     (lambda: assert_close(np.full((3, 1), np.inf), COLUMN), "holds inf", "overflow"),
     (lambda: assert_close(A + 1e-3, A), "values are wrong", None),
     (lambda: assert_close(A.ravel(), A), r"expected shape \(3, 5\), got \(15,\)", None),
     (lambda: assert_close(A.tolist(), A), "expected a numpy array, got a list", r"np\.array"),
     (lambda: assert_close(np.array(["a"] * 3), np.ones(3)), "expected numbers", None),
     # scalars
-    (lambda: assert_scalar(np.log(2) * M, np.log(2), name="cost", m=M),
-     r"^cost: expected 0\.693147, got 3\.46574", "missing 1/m"),
+    (
+        lambda: assert_scalar(np.log(2) * M, np.log(2), name="cost", m=M),
+        r"^cost: expected 0\.693147, got 3\.46574",
+        "missing 1/m",
+    ),
     (lambda: assert_scalar(-0.5, 0.5), "expected 0.5, got -0.5", "sign"),
-    (lambda: assert_scalar(np.array([[0.5]]), 0.5), r"got an array of shape \(1, 1\)",
-     r"np\.squeeze"),
+    (
+        lambda: assert_scalar(np.array([[0.5]]), 0.5),
+        r"got an array of shape \(1, 1\)",
+        r"np\.squeeze",
+    ),
     (lambda: assert_scalar(A, 0.5), r"an array of shape \(3, 5\)", "sum or mean"),
     (lambda: assert_scalar("0.5", 0.5), "expected a number, got a str", None),
     (lambda: assert_scalar(True, 1.0), "expected a number, got a bool", None),
     (lambda: assert_close(np.array([[0.5]]), 0.5), r"single number", r"float\(\.\.\.\)"),
     # dicts
-    (lambda: assert_dict_close({"dW1": GRADS["dW1"]}, GRADS, name="grads"),
-     r"^grads: missing keys 'db1', 'dW2' \(it has 'dW1'\)", None),
-    (lambda: assert_dict_close({k[1:]: v for k, v in GRADS.items()}, GRADS),
-     "missing keys", "named with a d"),
+    (
+        lambda: assert_dict_close({"dW1": GRADS["dW1"]}, GRADS, name="grads"),
+        r"^grads: missing keys 'db1', 'dW2' \(it has 'dW1'\)",
+        None,
+    ),
+    (
+        lambda: assert_dict_close({k[1:]: v for k, v in GRADS.items()}, GRADS),
+        "missing keys",
+        "named with a d",
+    ),
     (lambda: assert_dict_close({**GRADS, "dA0": A}, GRADS), "unexpected key 'dA0'", None),
     (lambda: assert_dict_close((1, 2), GRADS), "expected a dict with keys 'dW1'", None),
-    (lambda: assert_dict_close({**GRADS, "db1": GRADS["db1"].ravel()}, GRADS, name="grads"),
-     r"^grads\['db1'\]: expected shape \(3, 1\), got \(3,\)", "rank-1"),
-    (lambda: assert_dict_close({**GRADS, "dW2": A * M}, GRADS, name="grads", m=M),
-     r"^grads\['dW2'\]: 15 of 15", "missing 1/m"),
+    (
+        lambda: assert_dict_close({**GRADS, "db1": GRADS["db1"].ravel()}, GRADS, name="grads"),
+        r"^grads\['db1'\]: expected shape \(3, 1\), got \(3,\)",
+        "rank-1",
+    ),
+    (
+        lambda: assert_dict_close({**GRADS, "dW2": A * M}, GRADS, name="grads", m=M),
+        r"^grads\['dW2'\]: 15 of 15",
+        "missing 1/m",
+    ),
 ]
 
 
@@ -158,8 +192,9 @@ def test_tolerances_are_honoured():
 
 
 @settings(max_examples=30, deadline=None)
-@given(hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=4),
-                  elements=st.floats(-1e6, 1e6)))
+@given(
+    hnp.arrays(np.float64, hnp.array_shapes(max_dims=3, max_side=4), elements=st.floats(-1e6, 1e6))
+)
 def test_any_array_matches_itself_and_not_its_negative(x):
     assert_close(x.copy(), x)
     if np.any(np.abs(x) > 1e-6):
@@ -167,6 +202,7 @@ def test_any_array_matches_itself_and_not_its_negative(x):
 
 
 # ---------------------------------------------------------------- assert_not_delegating
+
 
 def _notebook(source: str) -> dict:
     """Run `source` as notebook cells do: in a fresh namespace of its own."""
@@ -385,3 +421,39 @@ def test_forbidden_must_be_functions():
         assert_not_delegating(np.tanh, [])
     with pytest.raises(TypeError, match="forbidden"):
         assert_not_delegating(np.tanh, ["sigmoid"])
+
+
+def _vectorized(v):
+    return np.sum(v * 2)
+
+
+def _for_loop(v):
+    total = 0.0
+    for x in v:
+        total += x
+    return total
+
+
+def _while_and_comprehension(v):
+    i = 0
+    while i < 3:
+        i += 1
+    return [x for x in v]
+
+
+def _calls_a_looping_helper(v):
+    return _for_loop(v) + _for_loop(v) + _vectorized(v)
+
+
+@pytest.mark.parametrize(
+    "func, loops",
+    [
+        (_vectorized, 0),
+        (_for_loop, 1),
+        (_while_and_comprehension, 2),
+        (_calls_a_looping_helper, 1),
+        (lambda v: np.sum(v), 0),
+    ],
+)
+def test_count_python_loops(func, loops):
+    assert count_python_loops(func) == loops

@@ -35,6 +35,7 @@ __all__ = [
     "assert_scalar",
     "assert_shape",
     "assert_type",
+    "count_python_loops",
 ]
 
 
@@ -509,3 +510,37 @@ def assert_not_delegating(
         called = _calls_while_running(func, targets, args, kwargs)
         if called:
             _fail(f"{name} called {_qualified(called[0])} while it ran; {advice}")
+
+
+def count_python_loops(func: Callable) -> int:
+    """The number of Python loops (`for`, `while`, comprehensions) in the code of `func`.
+
+    Also counts the loops of code nested in `func` (inner functions, lambdas,
+    comprehensions) and of the plain Python functions of the same module or notebook that
+    it calls by name, each counted once. Test cells use it to check that a vectorized
+    answer has no loop, or exactly one.
+    """
+    home = getattr(func, "__globals__", {})
+    seen: set[int] = set()
+    loops = 0
+    todo: list[Any] = [func]
+    while todo:
+        item = todo.pop()
+        code = getattr(item, "__code__", item)
+        if not isinstance(code, types.CodeType) or id(code) in seen:
+            continue
+        seen.add(id(code))
+        instructions = list(dis.get_instructions(code))
+        for_loops = {ins.offset for ins in instructions if ins.opname == "FOR_ITER"}
+        back_targets = {
+            ins.argval
+            for ins in instructions
+            if "JUMP" in ins.opname and isinstance(ins.argval, int) and ins.argval < ins.offset
+        }
+        loops += len(for_loops) + len(back_targets - for_loops)  # for loops + while loops
+        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        for name in code.co_names:
+            obj = home.get(name)
+            if isinstance(obj, types.FunctionType) and obj.__globals__ is home:
+                todo.append(obj)
+    return loops
