@@ -262,6 +262,10 @@ def plan_kernel(
     for etc in ("/etc/ld.so.cache", "/etc/localtime"):
         if os.path.exists(etc):
             args += ["--ro-bind", etc, etc]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    # /tmp before the Python paths: a virtual environment under /tmp (a CI clone) is then
+    # bound on top of the private tmpfs instead of being hidden by it.
+    args += ["--perms", "1777", "--size", str(limits.disk_mb * 2**20), "--tmpfs", "/tmp"]
     made: set[str] = set()
     for path in python_paths:
         for parent in _parents(path):
@@ -269,8 +273,6 @@ def plan_kernel(
                 made.add(parent)
                 args += ["--perms", "0755", "--dir", parent]
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--perms", "1777", "--size", str(limits.disk_mb * 2**20), "--tmpfs", "/tmp"]
     args += ["--perms", "1777", "--dir", INSIDE_HOME, "--perms", "1777", "--dir", INSIDE_WORK]
     if fonts is not None:
         mpl = f"{INSIDE_HOME}/.matplotlib"

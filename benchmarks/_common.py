@@ -46,3 +46,22 @@ def interleaved(
                 func()
             out[name].append((time.perf_counter() - start) / number)
     return {name: np.array(values) for name, values in out.items()}
+
+
+README = Path(__file__).with_name("README.md")
+
+
+def record_section(heading: str, section: str) -> None:
+    """Put `section` (starting with `heading`) in benchmarks/README.md.
+
+    An older copy of the section is replaced; every other section is kept.
+    """
+    text = README.read_text() if README.exists() else "# Benchmarks\n"
+    start = text.find(heading)
+    if start < 0:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + len(heading))
+        rest = "" if end < 0 else text[end + 1 :]
+        text = text[:start] + section + ("\n" + rest if rest else "")
+    README.write_text(text)

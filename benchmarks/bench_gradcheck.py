@@ -27,6 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # for tests.bug_corpus
 
+from _common import record_section  # noqa: E402
+
 from tests.bug_corpus import BUGS, backward, make_problem  # noqa: E402
 from utils.data import load_digits  # noqa: E402
 from utils.gradcheck import directional_check, gradient_check  # noqa: E402
@@ -160,26 +162,13 @@ def report(s: dict[str, float], rows: list[tuple[str, str, str]]) -> str:
     return "\n".join(lines)
 
 
-def record(section: str) -> None:
-    """Put `section` in README, replacing an older copy of it, keeping everything else."""
-    text = README.read_text() if README.exists() else "# Benchmarks\n"
-    start = text.find(HEADING)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        rest = "" if end < 0 else text[end + 1 :]
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    README.write_text(text)
-
-
 def main(argv: list[str]) -> None:
     figures = speed()
     rows = verdicts()
     section = report(figures, rows)
     print(section)
     if "--no-record" not in argv:
-        record(section)
+        record_section(HEADING, section)
         print(f"recorded in {README.relative_to(ROOT)}")
 
 

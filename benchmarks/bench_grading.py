@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from autograder.course import ROOT, lesson_ids  # noqa: E402
 from autograder.release import release  # noqa: E402
-from benchmarks._common import machine  # noqa: E402
+from benchmarks._common import machine, record_section  # noqa: E402
 
 COUNTS = {"correct": 16, "wrong": 12, "failing": 12}
 PAIRS = 10
@@ -110,8 +110,20 @@ def nbgrader_autograde(root: Path, lesson: str, submissions: Path) -> float:
 
 def ours(root: Path, lesson: str, submissions: Path, course_dir: Path, unsafe: bool) -> float:
     """Seconds of `python -m autograder grade` with 2 workers (the lesson generated first)."""
-    base = [sys.executable, "-m", "autograder", "grade", lesson, "--course-dir", str(course_dir),
-            "--workers", "2", "--no-progress", "--root", str(root)]
+    base = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        lesson,
+        "--course-dir",
+        str(course_dir),
+        "--workers",
+        "2",
+        "--no-progress",
+        "--root",
+        str(root),
+    ]
     base += ["--unsafe"] if unsafe else []
     empty = course_dir.parent / f"empty-{course_dir.name}"
     empty.mkdir()
@@ -119,8 +131,9 @@ def ours(root: Path, lesson: str, submissions: Path, course_dir: Path, unsafe: b
     return run([*base, "--submissions", str(submissions)], ROOT)
 
 
-def paired_overhead(lesson: str, submissions: Path, course_dir: Path, pairs: int
-                    ) -> tuple[float, float]:
+def paired_overhead(
+    lesson: str, submissions: Path, course_dir: Path, pairs: int
+) -> tuple[float, float]:
     """Mean seconds per notebook with and without the sandbox, graded one at a time in
     alternation (same submissions, same moments), so that both share the machine's load."""
     from autograder.jobs import grade_job
@@ -132,26 +145,18 @@ def paired_overhead(lesson: str, submissions: Path, course_dir: Path, pairs: int
     for number, folder in enumerate(chosen[:pairs]):
         order = (True, False) if number % 2 == 0 else (False, True)
         for sandbox in order:
-            job = {"package": package, "student": folder.name, "key": folder.name,
-                   "limits": Limits().to_json(), "sandbox": sandbox,
-                   "submission": {"path": str(folder / f"{lesson}.ipynb")}}
+            job = {
+                "package": package,
+                "student": folder.name,
+                "key": folder.name,
+                "limits": Limits().to_json(),
+                "sandbox": sandbox,
+                "submission": {"path": str(folder / f"{lesson}.ipynb")},
+            }
             start = time.perf_counter()
             grade_job(job)
             times[sandbox].append(time.perf_counter() - start)
     return sum(times[True]) / len(times[True]), sum(times[False]) / len(times[False])
-
-
-def record(text: str) -> None:
-    """Replace (or append) the "## Grading throughput" section of benchmarks/README.md."""
-    readme = Path(__file__).with_name("README.md")
-    current = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    start = current.find(HEADING)
-    if start < 0:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + len(HEADING))
-        updated = current[:start] + text + (current[end + 1:] if end >= 0 else "")
-    readme.write_text(updated)
 
 
 def main() -> None:
@@ -188,7 +193,8 @@ def main() -> None:
     print("\n".join(lines))
     print(summary)
     if args.write:
-        record(
+        record_section(
+            HEADING,
             f"{HEADING}\n\nMeasured on {machine()}, "
             f"{datetime.date.today().isoformat()}, one run of "
             f"`python benchmarks/bench_grading.py --write` on `{args.lesson}`: {total} "
@@ -196,7 +202,8 @@ def main() -> None:
             f"answers left as released, {COUNTS['failing']} failing: the first answer "
             "raises), each command run once, wall time including process start-up.\n\n"
             "| grader | wall time | notebooks/s |\n| --- | --- | --- |\n"
-            + "\n".join(lines) + f"\n\n{summary}\n"
+            + "\n".join(lines)
+            + f"\n\n{summary}\n",
         )
 
 

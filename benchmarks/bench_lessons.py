@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from _common import machine
+from _common import machine, record_section
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -276,19 +276,6 @@ def report(results: dict[str, list[Run]], oversubscribed: list[list[Run]] | None
     return "\n".join(lines)
 
 
-def record(section: str) -> None:
-    """Put `section` in README, replacing an older copy of it, keeping everything else."""
-    text = README.read_text() if README.exists() else "# Benchmarks\n"
-    start = text.find(HEADING)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        rest = "" if end < 0 else text[end + 1 :]
-        text = text[:start] + section + ("\n" + rest if rest else "")
-    README.write_text(text)
-
-
 def main(argv: list[str]) -> None:
     chosen = [arg for arg in argv if not arg.startswith("--")]
     lessons = chosen or lesson_ids()
@@ -304,7 +291,7 @@ def main(argv: list[str]) -> None:
     section = report(results, oversubscribed)
     print(section)
     if "--no-record" not in argv:
-        record(section)
+        record_section(HEADING, section)
         print(f"recorded in {README.relative_to(ROOT)}")
 
 
