@@ -1,4 +1,4 @@
-"""Shared test helpers.
+"""Shared test helpers and fixtures.
 
 `numeric_grad` and `rel_error` are a tiny, independent oracle for the gradient tests of
 `utils.activations`, `utils.losses` and `utils.nn` (deliberately not `utils.gradcheck`,
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 
 def numeric_grad(f: Callable[[], float], x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -35,3 +36,13 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     denom = np.linalg.norm(a) + np.linalg.norm(b)
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
+
+
+@pytest.fixture(scope="session")
+def batch():
+    """Every crafted submission graded once per session (sandboxed, two workers)."""
+    from tests.grading_crafted import graded_batch
+    from tests.grading_helpers import require_sandbox
+
+    require_sandbox()
+    return graded_batch()

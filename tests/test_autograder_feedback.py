@@ -14,14 +14,11 @@ import pytest
 from autograder.feedback import hidden_lines, leaks, student_page, write_feedback
 from autograder.package import load_package
 from autograder.store import CourseDir
-from tests.grading_crafted import graded_batch
-from tests.grading_helpers import HIDDEN_MARKERS, LESSON, require_sandbox, result_of
+from tests.grading_helpers import HIDDEN_MARKERS, LESSON, result_of
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory):
-    require_sandbox()
-    batch = graded_batch()
+def pages(batch):
     written = write_feedback(LESSON, batch.course_dir, batch.root)
     return batch, {p.parent.parent.name: p.read_text(encoding="utf-8") for p in written}
 

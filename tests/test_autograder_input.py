@@ -13,7 +13,6 @@ import pytest
 
 from autograder.grade import grade
 from autograder.submissions import student_key
-from tests.grading_crafted import graded_batch
 from tests.grading_helpers import (
     LESSON,
     LIMITS,
@@ -22,12 +21,6 @@ from tests.grading_helpers import (
     result_of,
     submission,
 )
-
-
-@pytest.fixture(scope="module")
-def batch():
-    require_sandbox()
-    return graded_batch()
 
 
 @pytest.mark.parametrize(

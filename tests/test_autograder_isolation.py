@@ -12,23 +12,15 @@ import pytest
 from autograder import sandbox
 from autograder.course import ROOT, CourseError
 from autograder.grade import grade
-from tests.grading_crafted import graded_batch
 from tests.grading_helpers import (
     LESSON,
     LIMITS,
     executed_text,
     make_course,
-    require_sandbox,
     result_of,
     submission,
     write_submission,
 )
-
-
-@pytest.fixture(scope="module")
-def batch():
-    require_sandbox()
-    return graded_batch()
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,7 @@ from autograder.limits import Limits
 from autograder.package import build_package
 from autograder.sandbox import INSIDE_CONNECTION_FILE, ROOT_UID_BASE
 from autograder.store import CourseDir
-from tests.grading_crafted import graded_batch
 from tests.grading_helpers import LESSON, require_sandbox, result_of, submission
-
-
-@pytest.fixture(scope="module")
-def batch():
-    require_sandbox()
-    return graded_batch()
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ import pytest
 
 from autograder.course import ROOT
 from autograder.grade import grade
-from tests.grading_crafted import WRONG_SCALE, graded_batch
+from tests.grading_crafted import WRONG_SCALE
 from tests.grading_helpers import (
     LESSON,
     LIMITS,
@@ -124,8 +124,6 @@ def test_grading_is_deterministic(batch_dir, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def batch_dir():
-    require_sandbox()
-    batch = graded_batch()
+def batch_dir(batch):
     before = {p.name: p.read_bytes() for p in (batch.course_dir / "results" / LESSON).iterdir()}
     return batch, before

@@ -17,14 +17,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.course import ROOT
 from autograder.worker import serve
-from tests.grading_crafted import graded_batch
-from tests.grading_helpers import LESSON, MAX_SCORE, require_sandbox
-
-
-@pytest.fixture(scope="module")
-def batch():
-    require_sandbox()
-    return graded_batch()
+from tests.grading_helpers import LESSON, MAX_SCORE
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -7,14 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.grading_crafted import graded_batch
-from tests.grading_helpers import require_sandbox, result_of
-
-
-@pytest.fixture(scope="module")
-def batch():
-    require_sandbox()
-    return graded_batch()
+from tests.grading_helpers import result_of
 
 
 def _score(batch, student):
