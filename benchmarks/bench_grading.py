@@ -32,8 +32,8 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from autograder.course import ROOT, lesson_ids  # noqa: E402
-from autograder.release import release  # noqa: E402
+from autograder.authoring.release import release  # noqa: E402
+from autograder.config import ROOT, lesson_ids  # noqa: E402
 from benchmarks._common import machine, record_section  # noqa: E402
 
 COUNTS = {"correct": 16, "wrong": 12, "failing": 12}
@@ -136,7 +136,7 @@ def paired_overhead(
 ) -> tuple[float, float]:
     """Mean seconds per notebook with and without the sandbox, graded one at a time in
     alternation (same submissions, same moments), so that both share the machine's load."""
-    from autograder.jobs import grade_job
+    from autograder.job.jobs import grade_job
     from autograder.limits import Limits
 
     package = json.loads((course_dir / "packages" / f"{lesson}.json").read_text())

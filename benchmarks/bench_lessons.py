@@ -3,7 +3,7 @@
     python benchmarks/bench_lessons.py [--no-record] [LESSON ...]
 
 Binder gives a session about 2 GB of memory and one or two cores, often shared. Each
-solution notebook is executed with `autograder.execute.execute_notebook` (as the tests and
+solution notebook is executed with `tests.support.execution.execute_notebook` (as the tests and
 the grader do), in a temporary copy of its folder, under four conditions:
 
 - OpenBLAS's default threads (one per core) or `OPENBLAS_NUM_THREADS=1` (what the Binder
@@ -36,8 +36,8 @@ from _common import machine, record_section
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.course import lesson_ids  # noqa: E402
-from autograder.execute import execute_notebook  # noqa: E402
+from autograder.config import lesson_ids  # noqa: E402
+from tests.support.execution import execute_notebook  # noqa: E402
 
 HEADING = "## Lessons: execution time and memory"
 README = ROOT / "benchmarks" / "README.md"
@@ -222,7 +222,7 @@ def report(results: dict[str, list[Run]], oversubscribed: list[list[Run]] | None
         f"Measured on {machine()}, {time.strftime('%Y-%m-%d')}, by "
         "`python benchmarks/bench_lessons.py`.",
         "",
-        "Each solution notebook executed by `autograder.execute.execute_notebook` in a fresh "
+        "Each solution notebook executed by `tests.support.execution.execute_notebook` in a fresh "
         "kernel (start-up included): wall time per condition, and the kernel's peak resident "
         'memory (the largest over the conditions). "Other cores busy" runs one spinning '
         "process per remaining core, as on a loaded Binder node. Single runs: other jobs on "

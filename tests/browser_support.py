@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import ROOT
+from autograder.config import ROOT
 
 # What Binder's `start` script sets for every session (see the repository's `start`).
 BLAS_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from autograder.grade import Summary, grade
+from autograder.batch.grade import Summary, grade
 from tests.grading_helpers import LESSON, LIMITS, make_course, submission, write_submission
 
 WRONG_SCALE = "def scale(x, k):\n    return np.asarray(x, dtype=float) * k + 1"

@@ -17,10 +17,10 @@ import pytest
 from nbformat import NotebookNode
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from autograder.course import ROOT
+from autograder.authoring.release import release
+from autograder.config import ROOT
+from autograder.kernel.sandbox import sandbox_problem
 from autograder.limits import Limits
-from autograder.release import release
-from autograder.sandbox import sandbox_problem
 from tests import nbbuild
 
 LESSON = "00_grading"

@@ -11,15 +11,16 @@ import re
 import nbformat
 import pytest
 
-from autograder.feedback import hidden_lines, leaks, student_page, write_feedback
-from autograder.package import load_package
-from autograder.store import CourseDir
+from autograder.batch.package import load_package
+from autograder.batch.store import CourseDir
+from autograder.config import Course
+from autograder.outputs.feedback import leaks, lesson_secrets, student_page, write_feedback
 from tests.grading_helpers import HIDDEN_MARKERS, LESSON, result_of
 
 
 @pytest.fixture(scope="module")
 def pages(batch):
-    written = write_feedback(LESSON, batch.course_dir, batch.root)
+    written = write_feedback(LESSON, CourseDir(batch.course_dir), Course.at(batch.root))
     return batch, {p.parent.parent.name: p.read_text(encoding="utf-8") for p in written}
 
 
@@ -31,8 +32,8 @@ def test_every_student_gets_a_feedback_page(pages):
 
 def test_no_feedback_file_shows_a_hidden_test(pages):
     batch, _ = pages
-    package = load_package(CourseDir(batch.course_dir), LESSON, batch.root)
-    secrets = hidden_lines(package)
+    package = load_package(CourseDir(batch.course_dir), LESSON, Course.at(batch.root))
+    secrets = lesson_secrets(package)
     assert len(secrets) >= 3
     files = [p for p in (batch.course_dir / "feedback").rglob("*") if p.is_file()]
     assert files
@@ -92,7 +93,7 @@ def test_the_leak_guard_drops_outputs_that_quote_a_hidden_line(pages):
     """A student who fishes the hidden source out of the kernel and prints it later."""
     batch, _ = pages
     course = CourseDir(batch.course_dir)
-    package = load_package(course, LESSON, batch.root)
+    package = load_package(course, LESSON, Course.at(batch.root))
     result = result_of(batch.course_dir, "correct")
     executed = nbformat.read(str(course.autograded("correct", LESSON)), as_version=4)
     stolen = copy.deepcopy(executed)
@@ -101,6 +102,6 @@ def test_the_leak_guard_drops_outputs_that_quote_a_hidden_line(pages):
             cell.outputs = [nbformat.v4.new_output(
                 "stream", name="stdout",
                 text='assert double(-3) == -6, "double(-3)"  # hidden-marker-double\n')]
-    page = student_page(package, result, stolen, {}, {})
+    page = student_page(package, result, stolen)
     assert "hidden-marker-double" not in page
     assert "Score: 4 / 5" in page

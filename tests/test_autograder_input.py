@@ -11,8 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.grade import grade
-from autograder.submissions import student_key
+from autograder.batch.grade import grade
+from autograder.batch.submissions import student_key
 from tests.grading_helpers import (
     LESSON,
     LIMITS,

@@ -9,9 +9,9 @@ import re
 
 import pytest
 
-from autograder import sandbox
-from autograder.course import ROOT, CourseError
-from autograder.grade import grade
+from autograder.batch.grade import grade
+from autograder.config import ROOT, CourseError
+from autograder.kernel import sandbox
 from tests.grading_helpers import (
     LESSON,
     LIMITS,

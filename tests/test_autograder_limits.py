@@ -11,11 +11,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.jobs import grade_job_async
+from autograder.batch.package import build_package
+from autograder.batch.store import CourseDir
+from autograder.config import Course
+from autograder.job.jobs import grade_job_async
+from autograder.kernel.sandbox import INSIDE_CONNECTION_FILE, ROOT_UID_BASE
 from autograder.limits import Limits
-from autograder.package import build_package
-from autograder.sandbox import INSIDE_CONNECTION_FILE, ROOT_UID_BASE
-from autograder.store import CourseDir
 from tests.grading_helpers import LESSON, require_sandbox, result_of, submission
 
 
@@ -75,16 +76,17 @@ def test_the_batch_went_on(batch):
 def test_notebook_time_limit_fails_the_submission_with_the_reason(tmp_path, batch):
     require_sandbox()
     course = CourseDir(batch.course_dir)
-    package = build_package(course, LESSON, batch.root)
+    package = build_package(course, LESSON, Course.at(batch.root))
     slow = submission(batch.root, extra={g: "import time\ntime.sleep(3)"
                                          for g in ("setup", "scale", "mean_sq", "double")})
     path = tmp_path / "slow.ipynb"
     nbformat.write(slow, str(path))
     limits = Limits(cell_timeout=5, notebook_timeout=8, memory_mb=1536, processes=48,
                     disk_mb=16, output_kb=64, submission_mb=1, restarts=1)
-    job = {"package": package, "student": "slow", "key": "slow", "limits": limits.to_json(),
-           "sandbox": True, "submission": {"path": str(path)}}
-    result = asyncio.run(grade_job_async(job))
+    job = {"package": package["hash"], "lesson": LESSON, "student": "slow", "key": "slow",
+           "valid_id": True, "limits": limits.to_json(), "sandbox": True, "private": [],
+           "extra_files": [], "notes": [], "submission": {"path": str(path)}}
+    result = asyncio.run(grade_job_async(package, job))
     assert result["status"] == "failed"
     assert any(r.startswith("notebook_timeout:") for r in result["reasons"]), result["reasons"]
     assert result["score"] < 4.0

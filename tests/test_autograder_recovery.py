@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import ROOT
-from autograder.grade import grade
+from autograder.batch.grade import grade
+from autograder.config import ROOT
 from tests.grading_crafted import WRONG_SCALE
 from tests.grading_helpers import (
     LESSON,

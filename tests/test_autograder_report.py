@@ -15,8 +15,8 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from traitlets.config.loader import PyFileConfigLoader
 
-from autograder.course import ROOT
-from autograder.worker import serve
+from autograder.batch.worker import serve
+from autograder.config import ROOT
 from tests.grading_helpers import LESSON, MAX_SCORE
 
 
@@ -95,8 +95,11 @@ def test_the_formgrader_sees_the_submissions_as_autograded(batch):
 
 def test_worker_answers_json_lines_only():
     lines = []
-    serve(['{"id": 7, "job": {"package": {"lesson": "x", "cells": [], "max_score": 1}, '
-           '"student": "a", "key": "a", "limits": {"cell_timeout": 0}}}'], lines.append)
+    package = {"lesson": "x", "cells": [], "max_score": 1, "hash": "h"}
+    job = {"package": "h", "lesson": "x", "student": "a", "key": "a",
+           "limits": {"cell_timeout": 0}}
+    serve([json.dumps({"package": package}), json.dumps({"id": 7, "job": job})], lines.append)
+    assert len(lines) == 1, "a package line gets no answer"
     answer = json.loads(lines[0])
     assert answer["id"] == 7 and answer["result"]["status"] == "failed"
     assert answer["result"]["reasons"][0].startswith("worker:")

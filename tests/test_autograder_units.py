@@ -14,13 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import kernel_runtime
-from autograder.prepare import BadSubmission, hidden_parts, parse_notebook, prepare, visible_source
-from autograder.recheck import decode, recheck
-from autograder.scan import bound_names, scan_cell, used_names
-from autograder.scoring import status_of
-from autograder.store import atomic_write
-from autograder.submissions import find_submissions
+from autograder.batch.store import atomic_write
+from autograder.batch.submissions import find_submissions
+from autograder.integrity import runtime as kernel_runtime
+from autograder.integrity.recheck import decode, recheck
+from autograder.integrity.scan import bound_names, scan_cell, used_names
+from autograder.job.prepare import BadSubmission, hidden_parts, parse_notebook, prepare
+from autograder.markers import visible_source
+from autograder.reasons import status_of
 
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20),

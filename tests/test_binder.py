@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from jupyter_client import BlockingKernelClient
 
-from autograder.course import ROOT, lesson_ids
-from autograder.publish import publish
+from autograder.authoring.publish import publish
+from autograder.config import ROOT, lesson_ids
 from tests.browser_support import BLAS_ENV, JupyterLab, private_jupyter_env
 
 pytestmark = pytest.mark.slow

@@ -28,7 +28,7 @@ import nbformat
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
-from autograder.course import ROOT, lesson_ids
+from autograder.config import ROOT, lesson_ids
 from tests.browser_support import ARTIFACTS, JupyterLab, ResourceSampler, chromium_launch_options
 
 pytestmark = pytest.mark.browser

@@ -8,8 +8,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.course import ROOT, lesson_ids
-from autograder.validate import validate
+from autograder.authoring.validate import validate
+from autograder.config import ROOT, lesson_ids
 from tests.lesson_audit import CJK, outputs, structure
 
 # lesson id -> (exercises, hidden-test blocks, written questions, figures, widgets)

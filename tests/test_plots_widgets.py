@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from nbformat.v4 import new_code_cell, new_notebook
 
-from autograder.execute import execute_notebook
+from tests.support.execution import execute_notebook
 from utils.data import load_digits, load_planar
 from utils.plots import (
     plot_activation,

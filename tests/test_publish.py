@@ -18,9 +18,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.authoring.publish import publish
 from autograder.cli import main
-from autograder.course import HIDDEN_TEST_MARKERS, ROOT, SOLUTION_MARKERS, CourseError
-from autograder.publish import publish
+from autograder.config import ROOT, CourseError
+from autograder.markers import HIDDEN_TEST_MARKERS, SOLUTION_MARKERS
 
 EXPECTED_ENTRIES = {
     ".gitignore",

@@ -8,9 +8,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import ROOT, CourseError
-from autograder.release import leaked_markers, release
-from autograder.validate import validate
+from autograder.authoring.release import leaks_in, release
+from autograder.authoring.validate import validate
+from autograder.config import ROOT, CourseError
 from tests import nbbuild
 
 
@@ -30,7 +30,7 @@ def course(tmp_path_factory) -> Path:
 def test_release_strips_solutions_and_hidden_tests(course):
     released = course / "lessons" / "00_demo" / "00_demo.ipynb"
     text = released.read_text()
-    assert leaked_markers(released) == []
+    assert leaks_in(released) == []
     assert "return 2 * x" not in text
     assert "hidden-check-marker" not in text
     assert "raise NotImplementedError" in text

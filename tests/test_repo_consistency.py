@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder.course import ROOT, lesson_ids
-from autograder.release import leaked_markers, release
+from autograder.authoring.release import leaks_in, release
+from autograder.config import ROOT, lesson_ids
 
 LESSONS = lesson_ids()
 
@@ -49,7 +49,7 @@ def test_released_lesson_is_up_to_date(lesson, fresh_release):
 
 def test_no_student_file_shows_solutions_or_hidden_tests():
     leaks = {
-        str(p.relative_to(ROOT)): leaked_markers(p)
+        str(p.relative_to(ROOT)): leaks_in(p)
         for p in (ROOT / "lessons").rglob("*")
         if p.is_file() and p.suffix in {".ipynb", ".py", ".md", ".txt"}
     }

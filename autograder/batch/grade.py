@@ -1,0 +1,213 @@
+"""`python -m autograder grade`: grade a class's submissions into the grading directory.
+
+Order of work per finished student (this process is the only writer): the submitted and
+the autograded notebook, then the gradebook (one transaction), then the result file last.
+A result file therefore means "fully recorded"; a rerun skips students whose stored result
+has the same fingerprint (same submission, lesson, limits and grader) and grades the rest.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import sys
+import typing as t
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_markdown_cell
+from tqdm import tqdm
+
+from ..common import printable, sha256
+from ..config import DEFAULT_COURSE_DIR, ROOT, Course, CourseError
+from ..job.jobs import failed_result, fingerprint
+from ..job.prepare import notebook_from_json
+from ..kernel.sandbox import require_sandbox
+from ..limits import Limits
+from ..schema import Job, LessonPackage, Result
+from .gradebook import is_recorded, open_gradebook, record
+from .package import build_package
+from .pool import run_jobs
+from .store import CourseDir, RunLock, atomic_write, write_json
+from .submissions import Submission, find_submissions
+
+
+@dataclass
+class Summary:
+    """What a grade run did."""
+
+    graded: list[Result] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """A short, human summary: counts, then one line per failed or flagged student."""
+        by_status: dict[str, list[Result]] = {"graded": [], "failed": [], "flagged": []}
+        for result in self.graded:
+            by_status[result["status"]].append(result)
+        out = [
+            f"graded {len(self.graded)} submission(s): {len(by_status['graded'])} graded, "
+            f"{len(by_status['failed'])} failed, {len(by_status['flagged'])} flagged for review"
+            + (f"; {len(self.skipped)} unchanged since the last run" if self.skipped else "")
+        ]
+        for status in ("failed", "flagged"):
+            for result in by_status[status]:
+                first = "; ".join(result["reasons"][:2]) or "no reason recorded"
+                more = len(result["reasons"]) - 2
+                extra = f" (+{more} more)" if more > 0 else ""
+                out.append(f"  {status:7} {printable(result['student'])}: {first}{extra}")
+        if self.ignored:
+            out.append(f"ignored (not student folders): {', '.join(self.ignored)}")
+        return out
+
+
+def banner_notebook(package: LessonPackage, result: Result) -> nbformat.NotebookNode:
+    """The lesson as released, headed by why grading failed (when there is no notebook)."""
+    nb = notebook_from_json(package["release_notebook"])
+    reasons = "\n".join(f"- {r}" for r in result["reasons"]) or "- no reason recorded"
+    nb.cells.insert(0, new_markdown_cell(f"**This submission could not be graded.**\n\n{reasons}"))
+    return nb
+
+
+def store_result(
+    grading: CourseDir,
+    package: LessonPackage,
+    result: Result,
+    submission: Submission | None,
+    previous: Result | None,
+) -> None:
+    """Write one student's files, gradebook rows and result (in that order)."""
+    lesson, key = package["lesson"], result["key"]
+    notebook = result.pop("notebook", None)
+    if result.get("valid_id"):
+        if submission is not None:
+            data = submission.data
+            if data is None and submission.path is not None:
+                data = submission.path.read_bytes()
+            if data is not None:
+                atomic_write(grading.submitted(key, lesson), data)
+            if submission.timestamp is not None:
+                stamp = grading.submitted(key, lesson).with_name("timestamp.txt")
+                atomic_write(stamp, submission.timestamp.encode("ascii"))
+        executed = notebook_from_json(notebook) if notebook else banner_notebook(package, result)
+        atomic_write(grading.autograded(key, lesson), nbformat.writes(executed).encode("utf-8"))
+        changed = previous is not None and (
+            previous.get("submission_sha256") != result.get("submission_sha256")
+        )
+        with open_gradebook(grading.db_url) as gradebook:
+            record(
+                gradebook, result, changed, submission.timestamp if submission is not None else None
+            )
+    write_json(grading.result(lesson, key), result)
+
+
+def _previous(grading: CourseDir, lesson: str, key: str) -> Result | None:
+    path = grading.result(lesson, key)
+    if not path.is_file():
+        return None
+    try:
+        return t.cast(Result, json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def grade(
+    lesson: str,
+    submissions: Path,
+    course_dir: Path = DEFAULT_COURSE_DIR,
+    workers: int | None = None,
+    limits: Limits | None = None,
+    unsafe: bool = False,
+    root: Path = ROOT,
+    progress: bool = True,
+) -> Summary:
+    """Grade every submission of `lesson` in `submissions` (see the module docstring)."""
+    course = Course.at(root)
+    course.check_lesson(lesson)
+    if not submissions.exists():
+        raise CourseError(f"no such submissions directory: {submissions}")
+    limits = limits or Limits.from_config(course.config)
+    grading = CourseDir(course_dir)
+    grading.root.mkdir(parents=True, exist_ok=True)
+    private = [course.source, grading.root, submissions.resolve()]
+    with RunLock(grading):
+        if not unsafe:
+            require_sandbox(private)
+        grading.write_config(course.course_id, course.source)
+        package = build_package(grading, lesson, course)
+        scratch = grading.inside("scratch")
+        shutil.rmtree(scratch, ignore_errors=True)  # left by a killed run; none is running
+        found = find_submissions(submissions, lesson, limits.submission_mb * 2**20)
+        summary = Summary(ignored=found.ignored)
+        release = grading.release_notebook(lesson).parent
+        extra = [str(release / name) for name in package["extra_files"]]
+        jobs: list[Job] = []
+        by_key: dict[str, Submission] = {}
+        with open_gradebook(grading.db_url) as gradebook:
+            for sub in found.submissions:
+                by_key[sub.key] = sub
+                job: Job = {
+                    "package": package["hash"],
+                    "lesson": lesson,
+                    "student": sub.student,
+                    "key": sub.key,
+                    "valid_id": sub.valid_id,
+                    "limits": limits.to_json(),
+                    "sandbox": not unsafe,
+                    "private": [str(p) for p in private],
+                    "extra_files": extra,
+                    "notes": sub.notes,
+                    "scratch": str(scratch),
+                }
+                previous = _previous(grading, lesson, sub.key)
+                if sub.problems:
+                    result = failed_result(package, job, sub.problems + sub.notes)
+                    if previous is None or previous.get("reasons") != result["reasons"]:
+                        store_result(grading, package, result, sub, previous)
+                    summary.graded.append(result)
+                    continue
+                data = sub.data if sub.data is not None else sub.path.read_bytes()  # type: ignore[union-attr]
+                job["fingerprint"] = fingerprint(package["hash"], limits, not unsafe, sha256(data))
+                if sub.data is not None:
+                    job["submission"] = {"b64": base64.b64encode(sub.data).decode("ascii")}
+                else:
+                    job["submission"] = {"path": str(sub.path)}
+                if (
+                    previous is not None
+                    and previous.get("fingerprint") == job["fingerprint"]
+                    and (not sub.valid_id or is_recorded(gradebook, lesson, sub.key))
+                ):
+                    summary.skipped.append(sub.key)
+                    continue
+                jobs.append(job)
+        job_timeout = limits.notebook_timeout + 120  # the job's own deadline, and teardown
+        bar = tqdm(
+            total=len(jobs),
+            desc=f"grading {lesson}",
+            unit="nb",
+            disable=not progress,
+            file=sys.stderr,
+        )
+        with bar:
+            for job, result in run_jobs(
+                {package["hash"]: package},
+                jobs,
+                workers or os.cpu_count() or 1,
+                job_timeout,
+                grading.inside("grading.log"),
+            ):
+                store_result(
+                    grading,
+                    package,
+                    result,
+                    by_key[job["key"]],
+                    _previous(grading, lesson, job["key"]),
+                )
+                summary.graded.append(result)
+                bar.update(1)
+        if not grading.has_gradebook():
+            raise CourseError(f"no gradebook was written in {grading.root}")
+        return summary
