@@ -20,6 +20,9 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+from autograder.common import ONE_BLAS_THREAD  # noqa: E402  (standard library only)
+
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
@@ -76,12 +79,9 @@ def ensure_system_packages() -> None:
 
 
 def course_environment() -> dict[str, str]:
-    """The environment for JupyterLab, kernels and tests.
-
-    The course's matrices are small: one BLAS thread is faster than several competing for
-    one or two cores (Binder, a grading machine), and timings in the lessons stay meaningful.
-    """
-    return {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", **os.environ}
+    """The environment for JupyterLab, kernels and tests: one BLAS thread (see
+    `autograder/common.py`), unless the caller's environment says otherwise."""
+    return {**ONE_BLAS_THREAD, **os.environ}
 
 
 def open_course() -> None:

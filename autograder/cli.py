@@ -143,10 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    course_dir = {
-        "default": str(DEFAULT_COURSE_DIR),
-        "help": f"grading state: gradebook, notebooks, feedback (default: {DEFAULT_COURSE_DIR})",
-    }
+    def course_dir(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--course-dir",
+            default=str(DEFAULT_COURSE_DIR),
+            help=f"grading state: gradebook, notebooks, feedback (default: {DEFAULT_COURSE_DIR})",
+        )
 
     release = command("release", "regenerate the student notebooks from the sources", _release)
     release.add_argument("lessons", nargs="*", help="lesson ids (default: all)")
@@ -163,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         required=True,
         help="DIR/<student_id>/<LESSON>.ipynb, or a .zip of that layout",
     )
-    grade.add_argument("--course-dir", **course_dir)
+    course_dir(grade)
     grade.add_argument(
         "--workers",
         type=_positive,
@@ -180,11 +182,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     feedback = command("feedback", "write an HTML feedback file per student", _feedback)
     feedback.add_argument("lesson")
-    feedback.add_argument("--course-dir", **course_dir)
+    course_dir(feedback)
 
     report = command("report", "scores, statuses and reasons of a lesson", _report)
     report.add_argument("lesson")
-    report.add_argument("--course-dir", **course_dir)
+    course_dir(report)
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.add_argument("--csv", metavar="FILE", help="write the report as CSV")
     report.add_argument(

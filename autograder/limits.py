@@ -94,8 +94,6 @@ class Limits(Configurable):
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Limits) and self.to_json() == other.to_json()
 
-    __hash__ = None  # type: ignore[assignment]  (mutable traits: not hashable)
-
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v}" for k, v in self.to_json().items())
         return f"Limits({values})"

@@ -139,7 +139,7 @@ def nbgrader_config(course: Course) -> str:
     )
 
 
-def readme(lessons: list[Lesson], github: str | None, folder: str = "lessons") -> str:
+def readme(lessons: list[Lesson], github: str | None, folder: str) -> str:
     """The students' README: how to open the course, how to work an exercise, the lessons."""
     url = BINDER_URL.format(repo=github, folder=folder) if github else None
     return render(TEMPLATES, "README.md.j2", binder_url=url, lessons=lessons, folder=folder)

@@ -27,6 +27,7 @@ from ..job.jobs import failed_result, fingerprint
 from ..job.prepare import notebook_from_json
 from ..kernel.sandbox import require_sandbox
 from ..limits import Limits
+from ..rendering import render
 from ..schema import Job, LessonPackage, Result
 from .gradebook import is_recorded, open_gradebook, record
 from .package import build_package
@@ -67,8 +68,8 @@ class Summary:
 def banner_notebook(package: LessonPackage, result: Result) -> nbformat.NotebookNode:
     """The lesson as released, headed by why grading failed (when there is no notebook)."""
     nb = notebook_from_json(package["release_notebook"])
-    reasons = "\n".join(f"- {r}" for r in result["reasons"]) or "- no reason recorded"
-    nb.cells.insert(0, new_markdown_cell(f"**This submission could not be graded.**\n\n{reasons}"))
+    text = render("autograder.batch", "ungraded_banner.md.j2", reasons=result["reasons"])
+    nb.cells.insert(0, new_markdown_cell(text.rstrip("\n")))
     return nb
 
 

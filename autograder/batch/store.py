@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..config import CourseError
 from ..rendering import render
+from ..schema import Result
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -113,10 +114,10 @@ class CourseDir:
         """One student's result file."""
         return self.inside("results", lesson, f"{key}.json")
 
-    def read_results(self, lesson: str) -> list[dict[str, t.Any]]:
+    def read_results(self, lesson: str) -> list[Result]:
         """Every stored result of `lesson`, sorted by student key."""
         folder = self.results(lesson)
-        found = []
+        found: list[Result] = []
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
             try:
                 found.append(json.loads(path.read_text(encoding="utf-8")))

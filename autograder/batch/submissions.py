@@ -10,7 +10,6 @@ entry, with the same size limit, and never extracted.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import stat
@@ -21,7 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from nbgrader.utils import parse_utc
 
-from ..common import printable
+from ..common import printable, sha256
 from ..config import CourseError
 from ..reasons import Reason
 
@@ -61,7 +60,7 @@ def student_key(name: str) -> tuple[str, bool]:
     """The storage key for a student directory's name, and whether the name is a valid id."""
     if STUDENT_ID.match(name) and name not in (".", ".."):
         return name, True
-    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    digest = sha256(name.encode("utf-8", "surrogateescape"))[:16]
     return f"_invalid-{digest}", False
 
 
@@ -213,9 +212,9 @@ def _from_zip(archive: Path, lesson: str, max_bytes: int) -> Found:
                 }
                 wanted = _classify(submission, sizes, lesson, max_bytes)
                 if wanted is not None:
-                    info = files[wanted]
-                    assert info is not None
-                    with handle.open(info) as stream:
+                    chosen = files[wanted]
+                    assert chosen is not None
+                    with handle.open(chosen) as stream:
                         data = stream.read(max_bytes + 1)
                     if len(data) > max_bytes:
                         submission.problems.append(
@@ -228,7 +227,7 @@ def _from_zip(archive: Path, lesson: str, max_bytes: int) -> Found:
                         if stamp is not None:
                             with handle.open(stamp) as stream:
                                 text = stream.read(200)
-                        when = datetime(*info.date_time, tzinfo=UTC)
+                        when = datetime(*chosen.date_time, tzinfo=UTC)
                         submission.timestamp = _timestamp(text, when)
             submissions.append(submission)
     return Found(submissions, ignored)

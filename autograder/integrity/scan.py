@@ -154,7 +154,7 @@ class _Scanner(ast.NodeVisitor):
         method = _magic_call(node)
         if method is not None:  # the magic's own get_ipython() is not the student's
             first = node.args[0] if node.args else None
-            name = first.value if isinstance(first, ast.Constant) else "?"
+            name = str(first.value) if isinstance(first, ast.Constant) else "?"
             if method in ("run_line_magic", "run_cell_magic"):
                 if name not in ALLOWED_MAGICS:
                     self.flag(node, f"uses the magic %{name}")

@@ -168,7 +168,7 @@ async def grade_job_async(package: LessonPackage, job: Job) -> Result:
         sandboxed=bool(job["sandbox"]),
         extra_files=[Path(p) for p in job.get("extra_files", [])],
         private=[Path(p) for p in job.get("private", [])],
-        scratch_root=Path(job["scratch"]) if job.get("scratch") else None,
+        scratch_root=Path(scratch) if (scratch := job.get("scratch")) else None,
     )
     scored = score_run(prepared, run)
     if any(Reason.of(e) in (Reason.KERNEL_START, Reason.KERNEL_DIED) for e in run.events):

@@ -181,5 +181,4 @@ def score_run(prepared: Prepared, result: RunResult) -> dict[str, t.Any]:
 
 
 def _dedupe(reasons: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [r for r in reasons if not (r in seen or seen.add(r))]
+    return list(dict.fromkeys(reasons))

@@ -23,6 +23,7 @@ import typing as t
 from queue import Empty
 from time import monotonic
 
+from nbclient.util import ensure_async
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
@@ -139,7 +140,7 @@ class GradingClient(PollingNotebookClient):
             cell.outputs.append(new_output("stream", name="stderr", text=note))
         if not self._interrupting and self.km is not None:
             self._interrupting = True
-            asyncio.ensure_future(self.km.interrupt_kernel())
+            asyncio.ensure_future(ensure_async(self.km.interrupt_kernel()))
 
     async def wait_reply(self, msg_id: str, timeout: float) -> dict[str, t.Any] | None:
         """The shell reply to `msg_id`, or None after `timeout` seconds or if the kernel died."""
@@ -149,7 +150,7 @@ class GradingClient(PollingNotebookClient):
             try:
                 msg = await self.kc.shell_channel.get_msg(timeout=POLL_SLICE_SECONDS)
             except Empty:
-                if not await self.km.is_alive():  # type: ignore[union-attr]
+                if self.km is None or not await ensure_async(self.km.is_alive()):
                     return None
                 continue
             if msg["parent_header"].get("msg_id") == msg_id:

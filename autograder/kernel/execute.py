@@ -31,7 +31,7 @@ POLL_SLICE_SECONDS = 0.25
 WRITTEN_FOR = {"nbclient": "0.11.0", "jupyter_client": "8.10.0"}
 
 
-class ShortPollMixin:
+class ShortPollMixin(NotebookClient):
     """Replace `NotebookClient._async_poll_for_reply` by a loop of short `get_msg` calls.
 
     `timed_out` tells whether the last cell ran over its time limit.
@@ -47,6 +47,7 @@ class ShortPollMixin:
         task_poll_output_msg: asyncio.Future[t.Any],
         task_poll_kernel_alive: asyncio.Future[t.Any],
     ) -> dict[str, t.Any]:
+        assert self.kc is not None
         deadline = None if timeout is None else monotonic() + timeout
         while True:
             remaining = None if deadline is None else deadline - monotonic()
@@ -54,6 +55,7 @@ class ShortPollMixin:
                 self.timed_out = True
                 task_poll_kernel_alive.cancel()
                 await self._async_check_alive()
+                assert timeout is not None
                 reply = await self._async_handle_timeout(timeout, cell)
                 if reply is None:  # interrupted, no error reply configured: keep waiting
                     deadline = None

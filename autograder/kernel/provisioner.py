@@ -96,7 +96,7 @@ class _LogDrain(threading.Thread):
                 self.kept += chunk[:room]
 
 
-class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
+class SandboxProvisioner(LocalProvisioner):
     """Runs the kernel command of a `KernelLaunch`; see the module docstring."""
 
     launch = Dict(help="the kernel's launch plan (`KernelLaunch.to_json`)").tag(config=True)
@@ -115,7 +115,7 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         command in its directory and environment, its output drained into the log."""
         kwargs = await super().pre_launch(**kwargs)
         plan = self.plan
-        if plan.uid is not None:
+        if plan.uid is not None and self.parent is not None:
             os.chown(self.parent.connection_file, plan.uid, plan.uid)
         kwargs.update(
             cmd=list(plan.argv),
@@ -137,7 +137,8 @@ class SandboxProvisioner(LocalProvisioner):  # type: ignore[misc]
         if plan.sandboxed:
             self.sandbox_pid = await self._sandbox_child(self.process.pid)
         ip = plan.host_ipc_base(self.sandbox_pid)
-        await self._wait_for_sockets([f"{ip}-{info[name]}" for name in PORT_NAMES])
+        ports = t.cast(dict[str, t.Any], info)
+        await self._wait_for_sockets([f"{ip}-{ports[name]}" for name in PORT_NAMES])
         return {**info, "ip": ip}
 
     async def wait(self) -> int | None:

@@ -90,14 +90,16 @@ def _test_outputs(
 
 
 def _banner(result: Result, score: StudentScore) -> NotebookNode:
-    lines = [
-        f"**{STATUS_TEXT.get(result['status'], result['status'])}** "
-        f"Score: {score.total:g} / {score.max_score:g} (status: {result['status']})"
-    ]
-    if result["reasons"]:
-        lines.append("")
-        lines += [f"- {reason}" for reason in result["reasons"]]
-    return new_markdown_cell("\n".join(lines))
+    text = render(
+        "autograder.outputs",
+        "feedback_banner.md.j2",
+        status_text=STATUS_TEXT.get(result["status"], result["status"]),
+        status=result["status"],
+        score=score.total,
+        max_score=score.max_score,
+        reasons=result["reasons"],
+    )
+    return new_markdown_cell(text.rstrip("\n"))
 
 
 def feedback_notebook(

@@ -39,7 +39,7 @@ def collect(lesson: str, grading: CourseDir, course: Course) -> Report:
     """The report's data: `{"lesson", "students": [...]}` (see the module docstring)."""
     package = load_package(grading, lesson, course)
     marks = read_marks(grading, lesson)
-    students = []
+    students: list[dict[str, t.Any]] = []
     for result in grading.read_results(lesson):
         own = marks.get(result["key"], NO_MARKS) if result.get("valid_id") else NO_MARKS
         score = student_score(result, own)
