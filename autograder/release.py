@@ -49,8 +49,35 @@ def leaked_markers(path: Path) -> list[str]:
     return [m for m in SOLUTION_MARKERS + HIDDEN_TEST_MARKERS if m in text]
 
 
+GLOSSARY = "GLOSSARY.md"
+GLOSSARY_NOTE = (
+    "<!-- Generated from solutions/GLOSSARY.md by `python -m autograder release`: "
+    "edit that file, not this one. -->\n\n"
+)
+
+
+def release_glossary(root: Path = ROOT) -> Path | None:
+    """Copy the course glossary `solutions/GLOSSARY.md` to `lessons/GLOSSARY.md`.
+
+    The copy starts with a note saying where it comes from. Returns the copy, or None when
+    there is no glossary (then a stale copy is removed).
+    """
+    source, target = root / "solutions" / GLOSSARY, root / "lessons" / GLOSSARY
+    if not source.is_file():
+        target.unlink(missing_ok=True)
+        return None
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(GLOSSARY_NOTE + source.read_text(encoding="utf-8"), encoding="utf-8")
+    leaks = leaked_markers(target)
+    if leaks:
+        target.unlink()
+        raise CourseError(f"{source} contains {', '.join(leaks)}")
+    return target
+
+
 def release(lessons: Iterable[str] | None = None, root: Path = ROOT) -> list[Path]:
-    """Generate `lessons/<id>/` for each lesson id (default: all) and return the notebooks.
+    """Generate `lessons/<id>/` for each lesson id (default: all), copy the course glossary,
+    and return the files written.
 
     Outputs left in a solution notebook are cleared in place first (solutions are stored
     without outputs). Raises `CourseError` when nbgrader fails or when a generated file
@@ -79,6 +106,9 @@ def release(lessons: Iterable[str] | None = None, root: Path = ROOT) -> list[Pat
             if leaks:
                 raise CourseError(f"{notebook} still contains {', '.join(leaks)}")
             written.append(notebook)
+    glossary = release_glossary(root)
+    if glossary is not None:
+        written.append(glossary)
 
     if lessons is None:  # a full release also drops lessons whose source is gone
         for stale in sorted((root / "lessons").glob("*")):
