@@ -355,3 +355,44 @@ def test_directional_repr_points_to_the_other_checks():
     assert text.startswith("directional_check: FAILED")
     assert "sparse_check or gradient_check" in text
     assert "W1" in text and "-" in text
+
+
+# ------------------------------------------------------------------ relative error of 1
+
+def test_relative_error_is_1_only_for_a_negative_multiple_or_a_zero():
+    g = np.array([1.0, -2.0, 0.5])
+    assert relative_error(g, -3 * g) == pytest.approx(1.0)
+    assert relative_error(g, np.zeros(3)) == 1.0
+    assert relative_error(np.array([2.0]), np.array([-1e-3])) == pytest.approx(1.0)
+    # opposite signs in some entries, but not a negative multiple: below 1
+    assert relative_error(g, np.array([-1.0, 2.0, 0.5])) < 0.99
+    assert relative_error(g, 2 * g) == pytest.approx(1 / 3)
+
+
+# ------------------------------------------------------- failing and assert_passed
+
+def test_failing_names_the_parameters_over_the_threshold():
+    report = gradient_check(PROBLEM.cost, PROBLEM.params, _modified("db1", np.negative))
+    assert report.failing == ["b1"]
+    passing = gradient_check(PROBLEM.cost, PROBLEM.params, _grads(PROBLEM))
+    assert passing.failing == []
+    passing.assert_passed("backward")  # no error
+
+
+def test_assert_passed_names_the_failing_gradients_and_adds_the_hint():
+    grads = _modified("dW2", lambda g: 3 * g)
+    grads = {**grads, "db1": -grads["db1"]}
+    report = gradient_check(PROBLEM.cost, PROBLEM.params, grads, m=PROBLEM.X.shape[1])
+    with pytest.raises(AssertionError) as failure:
+        report.assert_passed("backward(params, X, Y)", hint="look at the deltas")
+    message = str(failure.value)
+    assert message.startswith("the gradient check of backward(params, X, Y) fails for db1, dW2")
+    assert "FAILED" in message and "diagnosis:" in message
+    assert message.endswith("hint: look at the deltas")
+
+
+def test_directional_failure_names_no_parameter():
+    report = directional_check(PROBLEM.cost, PROBLEM.params, _modified("db1", np.negative))
+    assert report.failing == []
+    with pytest.raises(AssertionError, match="fails for the gradient:"):
+        report.assert_passed("backward")

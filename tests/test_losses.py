@@ -221,3 +221,55 @@ def test_mean_squared_error_properties(a):
     assert losses.mean_squared_error(a, a) == 0.0
     assert losses.mean_squared_error(a, np.zeros_like(a)) >= 0.0
     np.testing.assert_array_equal(losses.mean_squared_error_grad(a, a), 0.0)
+
+
+# ---------------------------------------------------------------- L2 regularization
+
+def _l2_params(seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    return {
+        "W1": rng.standard_normal((3, 2)),
+        "b1": rng.standard_normal((3, 1)),
+        "W2": rng.standard_normal((1, 3)),
+        "b2": rng.standard_normal((1, 1)),
+    }
+
+
+def test_l2_penalty_value_counts_the_weights_only():
+    params = {"W1": np.array([[1.0, -2.0]]), "b1": np.array([[5.0]]), "W2": np.array([[3.0]])}
+    # (0.5 / (2 * 4)) * (1 + 4 + 9); the bias 5 is not penalized
+    assert losses.l2_penalty(params, 0.5, 4) == pytest.approx(0.5 / 8 * 14)
+    assert isinstance(losses.l2_penalty(params, 0.5, 4), float)
+    assert losses.l2_penalty(params, 0.0, 4) == 0.0
+
+
+def test_l2_penalty_grad_is_lambda_over_m_times_w_and_matches_differences():
+    params = _l2_params()
+    grads = losses.l2_penalty_grad(params, 0.7, 5)
+    assert sorted(grads) == ["dW1", "dW2"]
+    for key in ("W1", "W2"):
+        np.testing.assert_allclose(grads[f"d{key}"], 0.7 / 5 * params[key])
+        w = params[key].copy()  # numeric_grad perturbs it in place
+
+        def penalty(key=key, w=w):
+            return losses.l2_penalty({**params, key: w}, 0.7, 5)
+
+        assert rel_error(grads[f"d{key}"], numeric_grad(penalty, w)) < 1e-7
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (({"b1": np.ones((2, 1))}, 0.1, 3), "no weight matrix"),
+        (({"W1": np.ones(3)}, 0.1, 3), "W1"),
+        (({"W1": np.array([[np.nan]])}, 0.1, 3), "NaN"),
+        ((_l2_params(), -0.1, 3), "lambd"),
+        ((_l2_params(), 0.1, 0), "m must be"),
+        ((_l2_params(), 0.1, 2.5), "m must be"),
+        (([np.ones((2, 2))], 0.1, 3), "dict"),
+    ],
+)
+def test_l2_penalty_rejects_bad_input(args, match):
+    for func in (losses.l2_penalty, losses.l2_penalty_grad):
+        with pytest.raises(ValueError, match=match):
+            func(*args)

@@ -15,6 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
+from matplotlib.lines import AxLine
+from matplotlib.text import Annotation
 from nbformat.v4 import new_code_cell, new_notebook
 
 from tests.support.execution import execute_notebook
@@ -25,6 +27,7 @@ from utils.plots import (
     plot_costs,
     plot_decision_boundary,
     plot_digits,
+    plot_unit_lines,
 )
 from utils.widgets import (
     Explorer,
@@ -98,6 +101,61 @@ def test_decision_boundary_on_given_axes_with_constant_or_probability_prediction
 def test_decision_boundary_rejects_bad_shapes(predict, X, Y, match):
     with pytest.raises(ValueError, match=match):
         plot_decision_boundary(predict, X, Y, resolution=10)
+
+
+# ----------------------------------------------------------------------------- unit lines
+
+
+def _unit_lines(ax):
+    return [line for line in ax.get_lines() if isinstance(line, AxLine)]
+
+
+def test_unit_lines_lie_where_each_weighted_sum_is_zero_with_arrows_to_the_positive_side():
+    W, b = np.array([[1.0, 0.0], [1.0, 1.0], [0.5, -2.0]]), np.array([[-0.5], [0.0], [1.0]])
+    fig, ax = plt.subplots()
+    ax.set_xlim(-2, 3)
+    ax.set_ylim(-1, 2)
+    assert plot_unit_lines(W, b, ax=ax) is ax
+    assert ax.get_xlim() == (-2, 3) and ax.get_ylim() == (-1, 2), "the limits are kept"
+    lines = _unit_lines(ax)
+    assert [line.get_label() for line in lines] == ["unit 1", "unit 2", "unit 3"]
+    assert [line.get_color() for line in lines] == ["C0", "C1", "C2"]
+    for line, w, bias in zip(lines, W, b[:, 0], strict=True):
+        for point in (line.get_xy1(), line.get_xy2()):
+            assert w @ np.array(point) + bias == pytest.approx(0.0, abs=1e-12)
+    arrows = [t for t in ax.texts if isinstance(t, Annotation)]
+    assert len(arrows) == 3
+    for arrow, w, bias in zip(arrows, W, b[:, 0], strict=True):
+        tail, tip = np.array(arrow.xyann), np.array(arrow.xy)
+        assert w @ tail + bias == pytest.approx(0.0, abs=1e-12)  # starts on the line
+        assert w @ tip + bias > 0  # points to where z > 0
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["unit 1", "unit 2", "unit 3"]
+    fig.canvas.draw()
+
+
+def test_unit_lines_with_given_colors_and_labels_skip_a_unit_without_weights():
+    fig, ax = plt.subplots()
+    plot_unit_lines([[0.0, 0.0], [2.0, -1.0]], [[1.0], [0.5]], ax=ax, colors=["k", "r"],
+                    labels=["dead", "alive"], arrows=False)
+    (line,) = _unit_lines(ax)
+    assert line.get_label() == "alive" and line.get_color() == "r"
+    assert not [t for t in ax.texts if isinstance(t, Annotation)]
+    ax = plot_unit_lines(np.zeros((2, 2)), np.ones((2, 1)))  # a new figure, nothing to draw
+    assert not _unit_lines(ax) and ax.get_legend() is None
+
+
+@pytest.mark.parametrize(
+    ("W", "b", "kwargs", "match"),
+    [
+        (np.ones((3, 3)), np.ones((3, 1)), {}, r"W: expected shape \(n, 2\)"),
+        (np.ones((3, 2)), np.ones((2, 1)), {}, r"b: expected shape \(3, 1\)"),
+        (np.ones((2, 2)), np.ones((2, 1)), {"labels": ["a"]}, "labels: expected 2"),
+        (np.ones((2, 2)), np.ones((2, 1)), {"colors": ["k", "r", "b"]}, "colors: expected 2"),
+    ],
+)
+def test_unit_lines_reject_bad_shapes(W, b, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        plot_unit_lines(W, b, **kwargs)
 
 
 # ----------------------------------------------------------------------------- cost curves

@@ -84,6 +84,8 @@ def test_the_copy_has_what_a_student_needs(copy: Path):
     assert lessons and lessons == sorted(p.relative_to(copy) for p in copy.rglob("*.ipynb"))
     for name in lessons:
         assert filecmp.cmp(ROOT / name, copy / name, shallow=False), f"{name} differs"
+    glossary = Path("lessons", "GLOSSARY.md")
+    assert filecmp.cmp(ROOT / glossary, copy / glossary, shallow=False), "the course glossary"
     for path in _files(ROOT / "utils"):
         if "__pycache__" not in path.parts:
             name = path.relative_to(ROOT)

@@ -47,6 +47,15 @@ def test_released_lesson_is_up_to_date(lesson, fresh_release):
         )
 
 
+def test_released_course_glossary_is_up_to_date(fresh_release):
+    assert (ROOT / "solutions" / "GLOSSARY.md").is_file(), "the course glossary is missing"
+    committed = ROOT / "lessons" / "GLOSSARY.md"
+    assert committed.is_file(), "lessons/GLOSSARY.md is missing: run `python -m autograder release`"
+    assert committed.read_bytes() == (fresh_release / "GLOSSARY.md").read_bytes(), (
+        "lessons/GLOSSARY.md is out of date: run `python -m autograder release` and commit it"
+    )
+
+
 def test_no_student_file_shows_solutions_or_hidden_tests():
     leaks = {
         str(p.relative_to(ROOT)): leaks_in(p)

@@ -1,14 +1,19 @@
 """Assertions for the notebooks' test cells: say what is wrong, and hint why.
 
-    from utils.checks import assert_close, assert_dict_close, assert_not_delegating
-    assert_close(sigmoid(z), expected, name="sigmoid(z)")
-    assert_dict_close(grads, expected_grads, name="grads", m=X.shape[1])
-    assert_not_delegating(sigmoid, utils.activations.sigmoid, z)
+    from utils import checks
+    checks.assert_close(sigmoid(z), expected, name="sigmoid(z)")
+    checks.assert_dict_close(grads, expected_grads, name="grads", m=X.shape[1],
+                             mistakes={"sigma' used for tanh'": wrong_grads})
+    checks.assert_not_delegating(sigmoid, utils.activations.sigmoid, z)
+    checks.assert_vectorized(propagate)        # no Python loop anywhere in it
+    checks.assert_has_loop(propagate_loop)     # the exercise asks for the loop version
+    checks.passed("sigmoid")                   # the one line every visible test ends with
 
 Every check passes silently (no output, nothing on stderr) or raises `AssertionError`
 with a short message for the student: one line saying what is wrong, sometimes a second
-with a hint (a rank-1 array, a transpose, a missing `1/m`, a flipped sign, NaN, ...).
-Checks are deterministic and cheap.
+with a hint (a rank-1 array, a transpose, a missing `1/m`, a flipped sign, NaN, a loop,
+...). Checks are deterministic and cheap. Every hint gives advice that works when
+followed (tests/test_checks.py follows each one).
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from __future__ import annotations
 import builtins
 import dis
 import functools
+import gc
 import inspect
+import itertools
+import linecache
 import numbers
 import sys
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
@@ -28,15 +37,27 @@ import numpy as np
 from utils._validate import describe
 
 __all__ = [
+    "Loop",
     "assert_close",
     "assert_dict_close",
     "assert_dtype",
+    "assert_has_loop",
     "assert_not_delegating",
     "assert_scalar",
     "assert_shape",
     "assert_type",
+    "assert_vectorized",
     "count_python_loops",
+    "count_python_steps",
+    "find_python_loops",
+    "passed",
 ]
+
+
+def passed(name: str) -> None:
+    """Print the one success line that ends the visible part of every test cell:
+    `✔ {name}: all visible tests passed.` (to stdout)."""
+    print(f"\u2714 {name}: all visible tests passed.")
 
 
 def _fail(message: str) -> NoReturn:
@@ -49,7 +70,7 @@ def _shape_hint(got: tuple[int, ...], want: tuple[int, ...]) -> str:
         fix = "reshape(-1, 1)" if want[1] == 1 else "reshape(1, -1)"
         return f"a rank-1 array; use .{fix} or keepdims=True"
     if len(want) == 0 and int(np.prod(got)) == 1:
-        return "expected a single number; use float(...) or np.squeeze(...)"
+        return "expected a single number; use .item() or np.squeeze(...)"
     if got == want[::-1]:
         return "transposed? check the order of the matrix product (or .T)"
     if len(want) == 2 and 1 in want and got == (max(want), max(want)):
@@ -99,7 +120,7 @@ def assert_type(actual: Any, expected_type: type | tuple[type, ...], name: str =
     wanted = " or ".join(_a(t) for t in types_)
     hint = ""
     if float in types_ and isinstance(actual, np.ndarray) and actual.size == 1:
-        hint = f"an array of shape {actual.shape}; use float(...) to get the number"
+        hint = f"an array of shape {actual.shape}; use .item() to get the number"
     elif np.ndarray in types_ and isinstance(actual, (list, tuple)):
         hint = "use np.array(...) or numpy operations"
     elif dict in types_ and isinstance(actual, tuple):
@@ -194,6 +215,43 @@ def _numeric_array(actual: Any, name: str) -> np.ndarray:
     return arr.astype(np.float64)
 
 
+def _matches(actual: Any, wrong: Any, rtol: float, atol: float) -> bool:
+    """Whether `actual` equals the wrong answer `wrong` within tolerance: same shape and
+    values for arrays and numbers; for a dict `wrong`, every key of it present in `actual`
+    with a matching value (so a mistake can name only the entries it changes)."""
+    if isinstance(wrong, Mapping):
+        return isinstance(actual, Mapping) and all(
+            key in actual and _matches(actual[key], value, rtol, atol)
+            for key, value in wrong.items())
+    if isinstance(actual, Mapping):
+        return False
+    try:
+        got = np.asarray(actual, dtype=np.float64)
+        want = np.asarray(wrong, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return got.shape == want.shape and bool(
+        np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True))
+
+
+def _with_mistakes(
+    check: Callable[[], None], actual: Any, mistakes: Mapping[str, Any] | None,
+    rtol: float, atol: float,
+) -> None:
+    """Run `check`; when it fails and `actual` matches a wrong value of `mistakes`
+    (hint text -> wrong value), fail with the same first line and that hint instead."""
+    if mistakes is not None and not isinstance(mistakes, Mapping):
+        raise TypeError("mistakes must be a dict {hint text: wrong value}")
+    try:
+        check()
+    except AssertionError as error:
+        for hint, wrong in (mistakes or {}).items():
+            if _matches(actual, wrong, rtol, atol):
+                what = str(error).splitlines()[0]
+                raise AssertionError(_message(what, hint)) from None
+        raise
+
+
 def assert_scalar(
     actual: Any,
     expected: float,
@@ -202,17 +260,28 @@ def assert_scalar(
     atol: float = 1e-8,
     *,
     m: int | None = None,
+    mistakes: Mapping[str, Any] | None = None,
 ) -> None:
     """Fail unless `actual` is one real number (a float, numpy number or 0-d array) close
     to `expected`: `|actual - expected| <= atol + rtol |expected|`.
 
-    `m`, when given, lets the message spot a missing or extra `1/m`.
+    `m`, when given, lets the message spot a missing or extra `1/m`. `mistakes` maps a
+    hint text to the wrong value a conceptual mistake gives, e.g.
+    `{"the loss of one example, not the mean over the m examples": loss_0}`: when the
+    answer is wrong and equals one of them (same tolerance), the hint is that text.
     """
+    _with_mistakes(lambda: _assert_scalar(actual, expected, name, rtol, atol, m),
+                   actual, mistakes, rtol, atol)
+
+
+def _assert_scalar(
+    actual: Any, expected: float, name: str, rtol: float, atol: float, m: int | None
+) -> None:
     if isinstance(actual, (bool, np.bool_)) or not (
         isinstance(actual, numbers.Real) or (isinstance(actual, np.ndarray) and actual.ndim == 0)
     ):
         if isinstance(actual, np.ndarray):
-            hint = ("use float(...) or np.squeeze(...)" if actual.size == 1
+            hint = ("use .item() or np.squeeze(...)" if actual.size == 1
                     else "a sum or mean over the examples missing?")
             _fail(_message(f"{name}: expected a single number, got an array of shape "
                            f"{actual.shape}", hint))
@@ -229,6 +298,7 @@ def assert_close(
     atol: float = 1e-8,
     *,
     m: int | None = None,
+    mistakes: Mapping[str, Any] | None = None,
 ) -> None:
     """Fail unless `actual` matches `expected` in type, shape and values (within tolerance).
 
@@ -240,10 +310,21 @@ def assert_close(
         rtol, atol: `|actual - expected| <= atol + rtol |expected|` entry by entry.
         m: the number of examples, if it matters: lets the message spot a missing or extra
             `1/m`.
+        mistakes: `{hint text: wrong value}` for conceptual mistakes, e.g.
+            `{"sigmoid's derivative used for tanh's: tanh'(z) = 1 - a^2": dZ1_sigma}`.
+            When the answer is wrong and matches a wrong value (same shape, same
+            tolerance), the message's hint is that text.
     """
+    _with_mistakes(lambda: _assert_close(actual, expected, name, rtol, atol, m),
+                   actual, mistakes, rtol, atol)
+
+
+def _assert_close(
+    actual: Any, expected: Any, name: str, rtol: float, atol: float, m: int | None
+) -> None:
     want = np.asarray(expected, dtype=np.float64)
     if want.ndim == 0 and not isinstance(expected, np.ndarray):
-        assert_scalar(actual, float(want), name, rtol, atol, m=m)
+        _assert_scalar(actual, float(want), name, rtol, atol, m)
         return
     if not isinstance(actual, np.ndarray):
         assert_type(actual, np.ndarray, name)
@@ -263,13 +344,27 @@ def assert_dict_close(
     atol: float = 1e-8,
     *,
     m: int | None = None,
+    mistakes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
     """Fail unless `actual` is a dict with exactly the keys of `expected`, each value
     matching as in `assert_close` (the message names the key: `grads['db1']`).
 
     For parameter dicts `{"W1": (n1, n0), "b1": (n1, 1), ...}` and gradient dicts
-    `{"dW1": ..., "db1": ...}`; `m` as in `assert_close`.
+    `{"dW1": ..., "db1": ...}`; `m` as in `assert_close`. `mistakes` maps a hint text to
+    the wrong dict a conceptual mistake gives; it may hold only the keys the mistake
+    changes (`{"...": {"dW1": wrong_dW1, "db1": wrong_db1}}`): when the answer is wrong
+    and every key listed matches, the hint is that text.
     """
+    if mistakes is not None and not all(isinstance(v, Mapping) for v in mistakes.values()):
+        raise TypeError("the mistakes of assert_dict_close map hint texts to dicts")
+    _with_mistakes(lambda: _assert_dict_close(actual, expected, name, rtol, atol, m),
+                   actual, mistakes, rtol, atol)
+
+
+def _assert_dict_close(
+    actual: Any, expected: Mapping[str, Any], name: str, rtol: float, atol: float,
+    m: int | None,
+) -> None:
     if not isinstance(actual, Mapping):
         keys = ", ".join(repr(k) for k in expected)
         _fail(f"{name}: expected a dict with keys {keys}, got {_a(type(actual))}")
@@ -284,7 +379,7 @@ def assert_dict_close(
     if extra:
         _fail(f"{name}: unexpected {_keys(extra)}")
     for key, value in expected.items():
-        assert_close(actual[key], value, f"{name}[{key!r}]", rtol, atol, m=m)
+        _assert_close(actual[key], value, f"{name}[{key!r}]", rtol, atol, m)
 
 
 # ---------------------------------------------------------------- assert_not_delegating
@@ -313,43 +408,80 @@ def _attr(obj: Any, name: str) -> Any:
     return inspect.getattr_static(obj, name, _MISSING)
 
 
-def _references(
-    code: types.CodeType, globs: Mapping[str, Any], scope: dict[str, Any]
-) -> Iterator[Any]:
+_LOADS_LOCAL = ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF", "LOAD_CLASSDEREF",
+                "LOAD_FAST_LOAD_FAST")
+_STORES = ("STORE_FAST", "STORE_DEREF", "STORE_NAME", "STORE_GLOBAL", "STORE_FAST_LOAD_FAST",
+           "STORE_FAST_STORE_FAST")
+
+
+@dataclass(frozen=True)
+class _Load:
+    """One object that code loads: the instruction, the object, and whether this is its
+    first appearance (False for a local name re-read after `f = some.object`)."""
+
+    ins: dis.Instruction
+    obj: Any
+    fresh: bool
+
+
+def _loads(
+    code: types.CodeType,
+    globs: Mapping[str, Any],
+    scope: dict[str, Any],
+    assigned: frozenset[str] = frozenset(),
+) -> Iterator[_Load]:
     """The objects that `code` (and the code nested in it) loads by name, attribute or import.
 
     Follows global names, `module.attr.attr` chains, imports inside the function and
     locals bound straight to such objects (`s = utils.activations.sigmoid`); `scope` maps
-    names of the enclosing function (closure cells, its locals) to their objects.
+    names of the enclosing function (closure cells, its locals) to their objects, and
+    `assigned` holds those of its names the enclosing code assigned itself (re-reads of
+    them are not fresh; each use of a name bound by an import is). Handles the
+    instruction sets of Python 3.11 to 3.13 (3.12 inlines comprehensions, 3.13 adds
+    LOAD_FAST_LOAD_FAST and friends, whose argval is a pair of names).
     """
     local = dict(scope)
+    stored = set(assigned)
     top = imported = _MISSING
     previous = None
     for ins in dis.get_instructions(code):
         op, arg = ins.opname, ins.argval
+        names = arg if isinstance(arg, tuple) else (arg,)
+        loaded: list[tuple[Any, bool]] = []
         if op in ("LOAD_GLOBAL", "LOAD_NAME"):
-            top = _lookup(globs, arg)
-        elif op in ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF", "LOAD_CLASSDEREF"):
-            top = local.get(arg, _MISSING)
-        elif op in ("LOAD_ATTR", "LOAD_METHOD", "IMPORT_FROM"):
-            top = _attr(imported if op == "IMPORT_FROM" else top, arg)
+            loaded.append((_lookup(globs, arg), True))
+        elif op in _LOADS_LOCAL:
+            loaded += [(local.get(n, _MISSING), n not in stored) for n in names]
+        elif op in ("LOAD_ATTR", "LOAD_METHOD"):
+            loaded.append((_attr(top, arg), True))
+        elif op == "IMPORT_FROM":  # an import binds a name; its uses are the fresh loads
+            loaded.append((_attr(imported, arg), False))
         elif op == "IMPORT_NAME":
             fromlist = previous.argval if previous and previous.opname == "LOAD_CONST" else None
             imported = sys.modules.get(arg if fromlist else arg.partition(".")[0], _MISSING)
-            top = imported
-        elif op in ("STORE_FAST", "STORE_DEREF", "STORE_NAME", "STORE_GLOBAL") and (
-            top is not _MISSING
-        ):
-            local[arg] = top
-            top = _MISSING
-        else:
-            top = _MISSING
-        if top is not _MISSING:
-            yield top
+            loaded.append((imported, False))
+        elif op in _STORES:
+            if not (previous and previous.opname in ("IMPORT_NAME", "IMPORT_FROM")):
+                stored.add(names[0])
+            if top is not _MISSING:
+                local[names[0]] = top
+            if op == "STORE_FAST_LOAD_FAST":
+                loaded.append((local.get(names[1], _MISSING), names[1] not in stored))
+        top = loaded[-1][0] if loaded else _MISSING
+        for obj, fresh in loaded:
+            if obj is not _MISSING:
+                yield _Load(ins, obj, fresh)
         previous = ins
     for const in code.co_consts:
         if isinstance(const, types.CodeType):
-            yield from _references(const, globs, local)
+            yield from _loads(const, globs, local, frozenset(stored))
+
+
+def _references(
+    code: types.CodeType, globs: Mapping[str, Any], scope: dict[str, Any]
+) -> Iterator[Any]:
+    """The objects that `code` (and the code nested in it) loads (see `_loads`)."""
+    return (load.obj for load in _loads(code, globs, scope))
 
 
 def _inner(obj: Any) -> Any:
@@ -376,6 +508,22 @@ def _contents(obj: Any) -> list[Any]:
     return []
 
 
+def _closure(fn: types.FunctionType) -> dict[str, Any]:
+    """The closure of `fn`: its free variable names and the objects their cells hold."""
+    scope = {}
+    for var, cell in zip(fn.__code__.co_freevars, fn.__closure__ or (), strict=False):
+        try:
+            scope[var] = cell.cell_contents
+        except ValueError:  # a cell not filled yet
+            continue
+    return scope
+
+
+def _defaults(fn: types.FunctionType) -> list[Any]:
+    """The default values of `fn`'s arguments."""
+    return [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]
+
+
 def _find_reference(func: Any, forbidden: dict[int, Any]) -> tuple[Any, str | None] | None:
     """The forbidden object that `func` refers to, and the helper through which (None when
     directly), looking into the student's own helpers (functions of the same namespace)."""
@@ -394,15 +542,7 @@ def _find_reference(func: Any, forbidden: dict[int, Any]) -> tuple[Any, str | No
         if not isinstance(code, types.CodeType) or id(code) in seen:
             return None
         seen.add(id(code))
-        cells = fn.__closure__ or ()
-        scope = {}
-        for var, cell in zip(code.co_freevars, cells, strict=False):
-            try:
-                scope[var] = cell.cell_contents
-            except ValueError:  # a cell not filled yet
-                continue
-        defaults = [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]
-        for obj in [*defaults, *_references(code, fn.__globals__, scope)]:
+        for obj in [*_defaults(fn), *_references(code, fn.__globals__, _closure(fn))]:
             for candidate in (obj, *_contents(obj)):
                 if id(candidate) in forbidden:
                     return forbidden[id(candidate)], via
@@ -512,35 +652,399 @@ def assert_not_delegating(
             _fail(f"{name} called {_qualified(called[0])} while it ran; {advice}")
 
 
-def count_python_loops(func: Callable) -> int:
-    """The number of Python loops (`for`, `while`, comprehensions) in the code of `func`.
+# ---------------------------------------------------------------- loops
 
-    Also counts the loops of code nested in `func` (inner functions, lambdas,
-    comprehensions) and of the plain Python functions of the same module or notebook that
-    it calls by name, each counted once. Test cells use it to check that a vectorized
-    answer has no loop, or exactly one.
+
+@dataclass(frozen=True)
+class Loop:
+    """A Python loop found in a function's code (see `find_python_loops`).
+
+    `kind`: "a for loop", "a while loop", "a list comprehension", "a set comprehension",
+    "a dict comprehension", "a generator expression", "map()", "filter()",
+    "functools.reduce()", "itertools.starmap()", "np.vectorize", "np.apply_along_axis",
+    "np.frompyfunc" or "recursion"; `function`: the name of the function whose code holds
+    it (for recursion, the cycle: "f() -> g() -> f()"); `line`: its line number, counted
+    as Python counts it in the cell (or file) that defined the function (None if unknown).
     """
-    home = getattr(func, "__globals__", {})
-    seen: set[int] = set()
-    loops = 0
-    todo: list[Any] = [func]
+
+    kind: str
+    function: str
+    line: int | None
+
+    def __str__(self) -> str:
+        where = f", line {self.line}" if self.line else ""
+        if self.kind == "recursion":
+            return f"recursion {self.function}{where}"
+        return f"{self.kind} in {self.function}(){where}"
+
+
+# functions that run a Python-level loop over the items they are given
+_LOOPING = [
+    (map, "map()"),
+    (filter, "filter()"),
+    (functools.reduce, "functools.reduce()"),
+    (itertools.starmap, "itertools.starmap()"),
+    (np.vectorize, "np.vectorize"),
+    (np.apply_along_axis, "np.apply_along_axis"),
+    (np.frompyfunc, "np.frompyfunc"),
+]
+_LOOPING_IDS = {id(f): kind for f, kind in _LOOPING}
+_COMPREHENSION = {"BUILD_LIST": "a list comprehension", "BUILD_SET": "a set comprehension",
+                  "BUILD_MAP": "a dict comprehension"}
+
+
+def _looping_kind(obj: Any) -> str | None:
+    """The kind of loop `obj` runs when called ("map()", "np.vectorize", ...), or None.
+
+    Looks through partials and wrappers; knows `np.vectorize` objects and the ufuncs that
+    `np.frompyfunc` makes (named "... (vectorized)").
+    """
+    for item in _unwrapped(obj):
+        if id(item) in _LOOPING_IDS:
+            return _LOOPING_IDS[id(item)]
+        if isinstance(item, np.vectorize):
+            return "np.vectorize"
+        if isinstance(item, np.ufunc) and item.__name__.endswith(" (vectorized)"):
+            return "np.frompyfunc"
+    return None
+
+
+def _line(ins: dis.Instruction) -> int | None:
+    return ins.positions.lineno if ins.positions else None
+
+
+def _while_line(code: types.CodeType, lines: list[int]) -> int | None:
+    """The line of a `while` statement whose loop covers `lines` (the line above the first
+    of them when that one starts with `while`, as `while True:` loops compile)."""
+    if not lines:
+        return None
+    first = min(lines)
+    above = linecache.getline(code.co_filename, first - 1).lstrip()
+    return first - 1 if above.startswith("while") else first
+
+
+_JUMPS = frozenset(dis.hasjrel + dis.hasjabs)
+_NO_FALL_THROUGH = frozenset({
+    "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP", "JUMP_NO_INTERRUPT",
+    "RETURN_VALUE", "RETURN_CONST", "RAISE_VARARGS", "RERAISE",
+})
+
+
+def _reaches(instructions: list[dis.Instruction], start: int, goal: int) -> bool:
+    """Whether ordinary control flow (no exception) leads from offset `start` to `goal`.
+
+    A backward jump closes a loop only when its target leads back to it: 3.12+ also jumps
+    backward from the exception handlers it compiles after the function's body.
+    """
+    at = {ins.offset: i for i, ins in enumerate(instructions)}
+    seen, todo = set(), [start]
     while todo:
-        item = todo.pop()
-        code = getattr(item, "__code__", item)
-        if not isinstance(code, types.CodeType) or id(code) in seen:
+        offset = todo.pop()
+        if offset == goal:
+            return True
+        if offset in seen or offset not in at:
             continue
-        seen.add(id(code))
-        instructions = list(dis.get_instructions(code))
-        for_loops = {ins.offset for ins in instructions if ins.opname == "FOR_ITER"}
-        back_targets = {
-            ins.argval
-            for ins in instructions
-            if "JUMP" in ins.opname and isinstance(ins.argval, int) and ins.argval < ins.offset
-        }
-        loops += len(for_loops) + len(back_targets - for_loops)  # for loops + while loops
-        todo += [c for c in code.co_consts if isinstance(c, types.CodeType)]
-        for name in code.co_names:
-            obj = home.get(name)
-            if isinstance(obj, types.FunctionType) and obj.__globals__ is home:
-                todo.append(obj)
-    return loops
+        seen.add(offset)
+        i = at[offset]
+        ins = instructions[i]
+        if ins.opcode in _JUMPS:
+            todo.append(ins.argval)
+        if ins.opname not in _NO_FALL_THROUGH and i + 1 < len(instructions):
+            todo.append(instructions[i + 1].offset)
+    return False
+
+
+def _bytecode_loops(code: types.CodeType, function: str) -> list[Loop]:
+    """The for and while loops and comprehensions compiled into `code` itself (not into
+    the code objects nested in it).
+
+    A for loop or comprehension is a FOR_ITER instruction (3.12+ inlines list, set and dict
+    comprehensions into the function: FOR_ITER two instructions after a BUILD_LIST 0, as in
+    3.11's own comprehension code). A while loop is a group of backward jumps (not to a
+    FOR_ITER) whose ranges share a target or cross: `continue` adds a jump to the loop's
+    top, the loop's end jumps back to its body. A backward jump from an exception handler
+    back into the body is no loop (`_reaches`).
+    """
+    instructions = list(dis.get_instructions(code))
+    found: list[Loop] = []
+    comprehensions: list[tuple[int, int, str]] = []  # (start, end, kind)
+    for i, ins in enumerate(instructions):
+        if ins.opname != "FOR_ITER":
+            continue
+        kind = next((k for s, e, k in comprehensions if s < ins.offset < e), None)
+        build = instructions[i - 2].opname if i >= 2 else ""
+        if kind is None and build in _COMPREHENSION and instructions[i - 2].argval == 0:
+            kind = _COMPREHENSION[build]
+            comprehensions.append((ins.offset, ins.argval, kind))
+        if kind is None and code.co_name == "<genexpr>":
+            kind = "a generator expression"
+        found.append(Loop(kind or "a for loop", function, _line(ins)))
+    for_offsets = set()  # a FOR_ITER, and the EXTENDED_ARGs that prefix a long loop's
+    for i, ins in enumerate(instructions):
+        if ins.opname == "FOR_ITER":
+            for_offsets.add(ins.offset)
+            j = i - 1
+            while j >= 0 and instructions[j].opname == "EXTENDED_ARG":
+                for_offsets.add(instructions[j].offset)
+                j -= 1
+    spans = sorted(
+        (ins.argval, ins.offset)
+        for ins in instructions
+        if ins.opcode in _JUMPS and "NO_INTERRUPT" not in ins.opname  # not yield from / await
+        and ins.argval < ins.offset and ins.argval not in for_offsets
+        and _reaches(instructions, ins.argval, ins.offset)
+    )
+    groups: list[list[tuple[int, int]]] = []
+    for start, end in spans:
+        group = next((g for g in groups if any(
+            start == s or s < start <= e < end or start < s <= end < e for s, e in g)), None)
+        if group is None:
+            groups.append([(start, end)])
+        else:
+            group.append((start, end))
+    for group in groups:
+        low, high = min(s for s, _ in group), max(e for _, e in group)
+        lines = [n for ins in instructions if low <= ins.offset <= high
+                 if (n := _line(ins)) is not None]
+        found.append(Loop("a while loop", function, _while_line(code, lines)))
+    return found
+
+
+def _own_functions(obj: Any, home: dict[str, Any]) -> list[types.FunctionType]:
+    """The plain Python functions of namespace `home` that `obj` is, wraps or holds (one
+    level into a dict, list or tuple, and into a partial's arguments)."""
+    found = []
+    for candidate in (obj, *_contents(obj)):
+        for item in _unwrapped(candidate):
+            if isinstance(item, functools.partial):
+                found += [a for a in (*item.args, *item.keywords.values())
+                          if isinstance(a, types.FunctionType) and a.__globals__ is home]
+            if isinstance(item, types.FunctionType) and item.__globals__ is home:
+                found.append(item)
+    return found
+
+
+def _inner_recursion(code: types.CodeType, function: str) -> list[Loop]:
+    """An inner function that calls itself through the enclosing function's variable of its
+    own name (`def go(i): ... go(i + 1)` inside the answer), in `code` or nested in it."""
+    found = []
+    for inner in (c for c in code.co_consts if isinstance(c, types.CodeType)):
+        calls_itself = inner.co_name in inner.co_freevars and any(
+            ins.opname == "LOAD_DEREF" and ins.argval == inner.co_name
+            for ins in dis.get_instructions(inner))
+        if calls_itself:
+            found.append(Loop("recursion", f"{inner.co_name}() -> {inner.co_name}()",
+                              inner.co_firstlineno))
+        found += _inner_recursion(inner, function)
+    return found
+
+
+def _cycles(edges: dict[int, list[tuple[int, int | None]]], names: dict[int, str]) -> list[Loop]:
+    """One `Loop("recursion", ...)` per cycle of the call graph `edges` (function id ->
+    [(callee id, line)]): per strongly connected component that has an edge inside it."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    stack: list[int] = []
+    components: list[list[int]] = []
+
+    def connect(v: int) -> None:  # Tarjan's algorithm; the graphs are a few functions deep
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w, _ in edges.get(v, []):
+            if w not in index:
+                connect(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            components.append(component[::-1])
+
+    for v in list(edges):
+        if v not in index:
+            connect(v)
+    found = []
+    for component in components:
+        members = set(component)
+        inside = [(v, w, line) for v in component for w, line in edges.get(v, []) if w in members]
+        if not inside:
+            continue
+        v, w, line = inside[0]
+        path = [v, *_path(edges, w, v, members)] if v != w else [v]
+        cycle = " -> ".join(f"{names[u]}()" for u in [*path, v])
+        found.append(Loop("recursion", cycle, line))
+    return found
+
+
+def _path(edges: dict[int, list[tuple[int, int | None]]], start: int, goal: int,
+          within: set[int]) -> list[int]:
+    """The nodes of a shortest path from `start` to `goal` (excluded) inside `within`."""
+    came: dict[int, int | None] = {start: None}
+    queue = [start]
+    while queue and goal not in came:
+        v = queue.pop(0)
+        for w, _ in edges.get(v, []):
+            if w in within and w not in came:
+                came[w] = v
+                queue.append(w)
+    path, v = [], came.get(goal)
+    while v is not None:
+        path.append(v)
+        v = came[v]
+    return path[::-1]
+
+
+def find_python_loops(func: Callable) -> list[Loop]:
+    """Every Python loop in `func` and in the student's own functions it uses.
+
+    A loop is any of: a `for` or `while` loop; a list, set or dict comprehension or a
+    generator expression; a use of `map`, `filter`, `functools.reduce`,
+    `itertools.starmap`, `np.vectorize` (also a function it made, or one decorated with
+    it), `np.apply_along_axis` or `np.frompyfunc` (also a ufunc it made); recursion,
+    direct or mutual, or an inner function calling itself. Aliases are followed
+    (`from functools import reduce as r`, `v = np.vectorize`, `import numpy as xp`).
+
+    Scanned: `func`'s bytecode, the code nested in it (inner functions, lambdas,
+    comprehensions), and the plain Python functions of `func`'s own namespace (the
+    notebook, or module) that it uses (by name, alias, closure, default argument, partial,
+    or in a dict, list or tuple it reads), each scanned once. Library code (numpy,
+    `utils`) is not scanned: its loops are not the student's. Code built at run time
+    (`exec`, `getattr(builtins, "map")`) is not seen.
+
+    Works on the bytecode of Python 3.11, 3.12 and 3.13.
+    """
+    root = _unwrapped(func)[-1]
+    home = getattr(root, "__globals__", None)
+    found: list[Loop] = []
+    for item in _unwrapped(func):
+        kind = _looping_kind(item)
+        if kind:
+            return [Loop(kind, getattr(func, "__name__", "the function"), None)]
+    if not isinstance(root, types.FunctionType):
+        return found
+    edges: dict[int, list[tuple[int, int | None]]] = {}
+    names: dict[int, str] = {}
+    todo = [root, *_own_functions(func, home)]
+    while todo:
+        fn = todo.pop(0)
+        if id(fn) in edges:
+            continue
+        name = fn.__name__
+        edges[id(fn)], names[id(fn)] = [], name
+        codes = [fn.__code__]
+        while codes:
+            code = codes.pop(0)
+            found += _bytecode_loops(code, name)
+            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        found += _inner_recursion(fn.__code__, name)
+        uses = [(None, obj, True) for obj in _defaults(fn)] + [
+            (load.ins, load.obj, load.fresh)
+            for load in _loads(fn.__code__, fn.__globals__, _closure(fn))]
+        for ins, obj, fresh in uses:
+            kind = _looping_kind(obj) or next(
+                (k for c in _contents(obj) if (k := _looping_kind(c))), None)
+            if kind and fresh:
+                found.append(Loop(kind, name, _line(ins) if ins else fn.__code__.co_firstlineno))
+            for helper in _own_functions(obj, home):
+                edges[id(fn)].append((id(helper), _line(ins) if ins else None))
+                todo.append(helper)
+    found += _cycles(edges, names)
+    return found
+
+
+def count_python_loops(func: Callable) -> int:
+    """The number of Python loops in `func` and in the student's own functions it uses:
+    `len(find_python_loops(func))` (see there for what counts as a loop).
+
+    A helper the answer calls twice counts once. Test cells use `assert_vectorized` (0
+    loops, or at most `allowed_loops`) and `assert_has_loop` rather than this number.
+    """
+    return len(find_python_loops(func))
+
+
+def count_python_steps(func: Callable, *args: Any, **kwargs: Any) -> int:
+    """The number of Python-level steps (lines run, calls made, C functions' calls
+    included) while `func(*args, **kwargs)` runs; the result of the call is discarded.
+
+    A dynamic complement to `find_python_loops`: vectorized code takes the same number of
+    steps for 4 examples as for 64, while a loop over the examples takes more steps for
+    more examples. Compare two sizes in a test cell:
+
+        small = checks.count_python_steps(predict, w, b, X[:, :4])
+        large = checks.count_python_steps(predict, w, b, X[:, :64])
+        assert small == large, "predict: the work grows with m: a loop over the examples?"
+
+    A loop whose per-item work is all C (`map(abs, v)`, `np.vectorize(abs)`) is invisible
+    here; the static scan sees it. The trace and profile functions in place before are
+    restored (also when `func` raises), and the garbage collector is paused meanwhile.
+    """
+    steps = 0
+
+    def count(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal steps
+        steps += 1
+        return count
+
+    old_trace, old_profile, collecting = sys.gettrace(), sys.getprofile(), gc.isenabled()
+    gc.disable()
+    sys.settrace(count)
+    sys.setprofile(count)
+    try:
+        func(*args, **kwargs)
+    finally:
+        sys.settrace(old_trace)
+        sys.setprofile(old_profile)
+        if collecting:
+            gc.enable()
+    return steps
+
+
+def _listed(loops: list[Loop], most: int = 3) -> str:
+    shown = ", ".join(str(loop) for loop in loops[:most])
+    return shown + (f" and {len(loops) - most} more" if len(loops) > most else "")
+
+
+def assert_vectorized(
+    func: Callable, name: str | None = None, *, allowed_loops: int = 0, why: str = ""
+) -> None:
+    """Fail when `func` (or a function of the student's it uses) holds more than
+    `allowed_loops` Python loops (any form `find_python_loops` knows: for, while,
+    comprehensions, map, filter, recursion, np.vectorize, ...).
+
+    The message names the loops found (what, in which function, on which line) and hints
+    to vectorize with numpy; `why`, when given, is added to the hint (e.g. "one matrix
+    product handles all m examples at once"). `allowed_loops=1` is for an answer that
+    legitimately loops once (over the layers, over the iterations) and must not also loop
+    over the examples. `name` (default: `func.__name__`) is used in the message.
+    """
+    name = name or getattr(func, "__name__", "the function")
+    loops = find_python_loops(func)
+    if len(loops) <= allowed_loops:
+        return
+    if allowed_loops == 0:
+        what = f"{name}: found a Python loop where vectorized code is expected: {_listed(loops)}"
+        advice = "vectorize with numpy: operate on whole arrays (no loop over the examples)"
+    else:
+        s = "" if allowed_loops == 1 else "s"
+        what = (f"{name}: found {len(loops)} Python loops, at most {allowed_loops} loop{s} "
+                f"expected: {_listed(loops)}")
+        advice = "keep the expected loop and vectorize the rest with numpy"
+    _fail(_message(what, f"{advice}; {why}" if why else advice))
+
+
+def assert_has_loop(
+    func: Callable, name: str | None = None, *, what: str = "the loop over the m examples"
+) -> None:
+    """Fail when `func` holds no Python loop at all (see `find_python_loops`): for an
+    exercise that asks for the loop version, so that the vectorized one is not accepted.
+    `what` names the loop the exercise asks for; `name` defaults to `func.__name__`."""
+    name = name or getattr(func, "__name__", "the function")
+    if not find_python_loops(func):
+        _fail(_message(f"{name}: no Python loop found, but this exercise asks for {what}",
+                       f"write {what} as an explicit for loop; the vectorized version "
+                       "is another exercise"))

@@ -114,8 +114,9 @@ def numerical_gradient(
 def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     """`||a - b|| / (||a|| + ||b||)` (Euclidean norms over all entries), 0.0 when both are 0.
 
-    Lies in [0, 1] (1 for opposite signs or when one side is zero); gradients computed
-    right agree with central differences (float64) to about 1e-7 or better.
+    Lies in [0, 1]. It is 1 only when one side is zero or a negative multiple of the other
+    (for single numbers: opposite signs); 1/3 when one is twice the other. Gradients
+    computed right agree with central differences (float64) to about 1e-7 or better.
 
     Args:
         a, b: arrays (or numbers) of the same shape.
@@ -169,6 +170,28 @@ class GradCheckReport:
     threshold: float = 2e-7
     shapes: dict[str, tuple] = field(default_factory=dict)
     method: str = "gradient_check"
+
+    @property
+    def failing(self) -> list[str]:
+        """The names of the parameters whose relative error is at or above the threshold.
+
+        Empty for `directional_check`, which cannot tell the parameters apart.
+        """
+        return [name for name, err in self.per_parameter.items() if err >= self.threshold]
+
+    def assert_passed(self, what: str, hint: str = "") -> None:
+        """Raise `AssertionError` unless the check passed, naming the failing gradients.
+
+        what: the function whose gradients were checked, e.g. "backward_fixed(params, X, Y)".
+        hint: what to look at when it fails (shown after the report and its diagnosis).
+        """
+        if self.passed:
+            return
+        failing = ", ".join(f"d{name}" for name in self.failing) or "the gradient"
+        message = f"the gradient check of {what} fails for {failing}:\n{self!r}"
+        if hint:
+            message += f"\nhint: {hint}"
+        raise AssertionError(message)
 
     def _verdict(self) -> str:
         word = "passed" if self.passed else "FAILED"

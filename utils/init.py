@@ -6,8 +6,12 @@ matrix `W{l}` of shape (n[l], n[l-1]) and a zero bias `b{l}` of shape (n[l], 1).
     method     W[l] entries
     "zeros"    0 (every unit computes the same thing: the symmetry problem)
     "random"   standard normal * scale
-    "xavier"   standard normal * sqrt(1 / n[l-1])   (suits tanh and sigmoid)
+    "xavier"   standard normal * sqrt(1 / n[l-1])   (suits tanh)
     "he"       standard normal * sqrt(2 / n[l-1])   (suits ReLU)
+
+Xavier's variance keeps Var(z) of a layer equal to that of the layer before when the
+activation is odd with slope 1 at 0 (tanh); the sigmoid (mean 1/2, slope 1/4 at 0) is
+outside that argument, though Xavier is often used for it as a default.
 
 Random draws come from `np.random.default_rng(seed)`, layer by layer, so the same seed
 always gives the same parameters.

@@ -21,9 +21,19 @@ cross-entropies are computed in float64 whatever the input dtype.
 
 A network's backward pass (`utils.nn`) starts from the per-example derivative instead,
 dA = m * dJ/da (for a sigmoid or softmax output with cross-entropy, dZ = A - Y).
+
+L2 regularization (lesson 08) adds a penalty on the weights to any of these costs:
+
+    l2_penalty(params, lambd, m)        (lambd / (2m)) * sum over l of ||W[l]||_F**2
+    l2_penalty_grad(params, lambd, m)   {"dW1": (lambd / m) * W1, ...}, to add to the dW
+
+Only the weight matrices (keys `W1`, `W2`, ...) are penalized, never the biases.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -36,6 +46,8 @@ __all__ = [
     "binary_cross_entropy_grad",
     "cross_entropy",
     "cross_entropy_grad",
+    "l2_penalty",
+    "l2_penalty_grad",
     "mean_squared_error",
     "mean_squared_error_grad",
 ]
@@ -127,3 +139,50 @@ def mean_squared_error_grad(a: ArrayLike, y: ArrayLike) -> np.ndarray:
     """
     a, y, m = _pair(a, y, "mean_squared_error_grad", probabilities=False)
     return (a - y) / m
+
+
+_WEIGHT = re.compile(r"W\d+")
+
+
+def _weights(params: Mapping[str, ArrayLike], lambd: float, m: int, func: str) -> dict:
+    """The weight matrices of `params` (keys W1, W2, ...), checked, with lambd and m checked."""
+    if not isinstance(params, Mapping):
+        raise ValueError(f"{func}: params must be a dict such as {{'W1': ..., 'b1': ...}}")
+    if not (np.isscalar(lambd) and np.isfinite(lambd) and lambd >= 0):
+        raise ValueError(f"{func}: lambd must be a number >= 0, got {lambd!r}")
+    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
+        raise ValueError(f"{func}: m must be the number of examples (an int >= 1), got {m!r}")
+    weights = {}
+    for key, value in params.items():
+        if _WEIGHT.fullmatch(key):
+            arr = as_array(value, f"{func}: params['{key}']")
+            check_shape(arr, ("rows", "columns"), f"{func}: params['{key}']")
+            check_finite(arr, f"{func}: params['{key}']")
+            weights[key] = arr
+    if not weights:
+        raise ValueError(f"{func}: params holds no weight matrix W1, W2, ...: got {list(params)}")
+    return weights
+
+
+def l2_penalty(params: Mapping[str, ArrayLike], lambd: float, m: int) -> float:
+    """L2 regularization term (lambd / (2 m)) * sum over the layers of ||W[l]||_F**2.
+
+    params: the parameter dict {"W1": (n1, n0), "b1": (n1, 1), ...}; the weight matrices
+    (keys W1, W2, ...) are penalized, the biases are not. lambd: the regularization
+    parameter, >= 0. m: the number of examples (the penalty is divided by m like the cost
+    it is added to). Returns the penalty, a float.
+    """
+    weights = _weights(params, lambd, m, "l2_penalty")
+    squares = sum(float(np.sum(np.square(w, dtype=np.float64))) for w in weights.values())
+    return float(lambd / (2 * m) * squares)
+
+
+def l2_penalty_grad(params: Mapping[str, ArrayLike], lambd: float, m: int) -> dict:
+    """Gradient of `l2_penalty`: {"dW1": (lambd / m) * W1, "dW2": ...}, one per weight matrix.
+
+    params, lambd, m: as in `l2_penalty`. Returns a dict of arrays of the shapes of the
+    weights; there is no entry for the biases (their penalty gradient is zero). Add each
+    entry to the matching dW of the unregularized cost.
+    """
+    weights = _weights(params, lambd, m, "l2_penalty_grad")
+    return {f"d{key}": lambd / m * w for key, w in weights.items()}

@@ -1,5 +1,5 @@
-"""Figures shared by the lessons: decision boundaries, cost curves, activation functions,
-per-layer activation histograms and a grid of digit images.
+"""Figures shared by the lessons: decision boundaries, the lines of a layer's units, cost
+curves, activation functions, per-layer activation histograms and a grid of digit images.
 
 Every function draws into the Axes (or Figure) it is given, or into a new one when none is
 given, and returns what it drew on; none calls `plt.show()`. They work under the Agg
@@ -26,6 +26,7 @@ __all__ = [
     "plot_costs",
     "plot_decision_boundary",
     "plot_digits",
+    "plot_unit_lines",
 ]
 
 CMAP = "Spectral"
@@ -93,6 +94,59 @@ def plot_decision_boundary(
     ax.set_ylabel("$x_2$")
     if title is not None:
         ax.set_title(title)
+    return ax
+
+
+def plot_unit_lines(
+    W,
+    b,
+    ax: Axes | None = None,
+    colors: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    arrows: bool = True,
+) -> Axes:
+    """Draw the line w_i · x + b_i = 0 of every unit i of a layer with two inputs.
+
+    `W` has shape `(n, 2)` (row i holds unit i's weights w_i) and `b` shape `(n, 1)`, as `W1`
+    and `b1` of a network on 2-D data. Each line is where the unit's weighted sum z_i is 0: on
+    one side z_i > 0, on the other z_i < 0. With `arrows`, a short arrow from the point of the
+    line nearest the middle of the view points along w_i, to the side where z_i > 0.
+
+    Lines span the whole Axes and leave its limits as they are, so draw them after the data
+    (for example after `plot_decision_boundary`). A unit whose weights are both 0 has no line
+    and is skipped. `colors` default to matplotlib's cycle `C0`, `C1`, ...; `labels` to
+    "unit 1", "unit 2", ... (shown in a legend).
+
+    Returns the Axes drawn on: one line per unit with non-zero weights (and its arrow).
+    """
+    W = as_array(W, "W")
+    n = check_shape(W, ("n", 2), "W")["n"]
+    b = as_array(b, "b")
+    check_shape(b, (n, 1), "b")
+    colors = [f"C{i}" for i in range(n)] if colors is None else list(colors)
+    labels = [f"unit {i + 1}" for i in range(n)] if labels is None else list(labels)
+    for what, given in (("colors", colors), ("labels", labels)):
+        if len(given) != n:
+            raise ValueError(f"{what}: expected {n}, one per unit, got {len(given)}")
+    ax = _axes(ax)
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+    span = max(x1 - x0, y1 - y0)
+    for w, bias, color, label in zip(W, b[:, 0], colors, labels, strict=True):
+        norm2 = float(w @ w)
+        if norm2 == 0.0:
+            continue
+        foot = centre - (float(w @ centre) + bias) / norm2 * w  # nearest point of the line
+        ax.axline(tuple(foot), tuple(foot + np.array([-w[1], w[0]])), color=color,
+                  linewidth=2, label=label)
+        if arrows:
+            tip = foot + 0.12 * span * w / np.sqrt(norm2)
+            ax.annotate("", xy=tuple(tip), xytext=tuple(foot),
+                        arrowprops={"arrowstyle": "->", "color": color, "linewidth": 2})
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    if any(np.any(W != 0, axis=1)):
+        ax.legend(loc="upper right", fontsize="small", framealpha=0.8)
     return ax
 
 

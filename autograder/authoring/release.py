@@ -3,9 +3,10 @@
 All lessons are generated in one process with nbgrader (its command line costs seconds of
 start-up per call) against a throw-away gradebook, so releasing never touches grading
 state. nbgrader's output is byte-deterministic, so an unchanged source gives an unchanged
-release. Files at the top of the source directory (the course glossary) are copied to the
-top of the release directory. Nothing that still holds a solution or hidden-test marker is
-ever written.
+release. Files at the top of the source directory (the course glossary, `GLOSSARY.md`) are
+copied to the top of the release directory, a Markdown file headed by a note that says
+where it comes from. Nothing that still holds a solution or hidden-test marker is ever
+written.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def leaks_in(path: Path) -> list[str]:
 
 
 def course_files(course: Course) -> list[Path]:
-    """The files at the top of the source directory (not lessons), released as they are."""
+    """The files at the top of the source directory (not lessons), released with them."""
     if not course.source.is_dir():
         return []
     return sorted(
@@ -55,8 +56,27 @@ def course_files(course: Course) -> list[Path]:
     )
 
 
+def release_course_file(source: Path, course: Course) -> Path:
+    """Copy one course file to the release directory (a Markdown file headed by a note
+    naming its source); refuse one that holds a marker."""
+    leaks = leaks_in(source)
+    if leaks:
+        raise CourseError(f"{source} contains {', '.join(leaks)}; not released")
+    target = course.release / source.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if source.suffix == ".md":
+        note = (
+            f"<!-- Generated from {source.relative_to(course.root)} by `python -m autograder "
+            "release`: edit that file, not this one. -->\n\n"
+        )
+        target.write_text(note + source.read_text(encoding="utf-8"), encoding="utf-8")
+    else:
+        shutil.copyfile(source, target)
+    return target
+
+
 def release(lessons: Iterable[str] | None = None, root: Path = ROOT) -> list[Path]:
-    """Generate the release of each lesson id (default: all) and return the notebooks.
+    """Generate the release of each lesson id (default: all); return the files written.
 
     Outputs left in a source notebook are cleared in place first (sources are stored
     without outputs). The course files are copied too; a full release also drops released
@@ -88,11 +108,7 @@ def release(lessons: Iterable[str] | None = None, root: Path = ROOT) -> list[Pat
                 raise CourseError(f"{notebook} still contains {', '.join(leaks)}")
             written.append(notebook)
 
-    for source in course_files(course):
-        leaks = leaks_in(source)
-        if leaks:
-            raise CourseError(f"{source} contains {', '.join(leaks)}; not released")
-        shutil.copyfile(source, course.release / source.name)
+    written += [release_course_file(source, course) for source in course_files(course)]
     if lessons is None:
         for stale in sorted(course.release.glob("*")):
             if stale.is_dir() and stale.name not in ids and stale.name != ".ipynb_checkpoints":
