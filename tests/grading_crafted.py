@@ -26,7 +26,7 @@ WRONG_SCALE = "def scale(x, k):\n    return np.asarray(x, dtype=float) * k + 1"
 WRONG_MEAN = "def mean_sq(v):\n    return 0.0"
 WRONG_DOUBLE = "def double(x):\n    return x + 2"  # double(2) == 4 passes, double(-3) fails
 
-SNOOP = '''import json, os, socket
+SNOOP = """import json, os, socket
 report = {{}}
 for path in {reads!r}:
     try:
@@ -50,16 +50,16 @@ for host, port in [("127.0.0.1", {port}), ("1.1.1.1", 80)]:
         report["connect %s:%d" % (host, port)] = "connected"
     except OSError as exc:
         report["connect %s:%d" % (host, port)] = type(exc).__name__
-print("SNOOP " + json.dumps(report, sort_keys=True))'''
+print("SNOOP " + json.dumps(report, sort_keys=True))"""
 
-FORK_BOMB = '''import os, time
+FORK_BOMB = """import os, time
 children = 0
 while children < 10000:
     pid = os.fork()
     if pid == 0:
         time.sleep(120)
         os._exit(0)
-    children += 1'''
+    children += 1"""
 
 
 @dataclass
@@ -102,9 +102,9 @@ class _Listener:
         self.server.close()
 
 
-def crafted(root: Path, submissions: Path, course_dir: Path, port: int
-            ) -> dict[str, object]:
+def crafted(root: Path, submissions: Path, course_dir: Path, port: int) -> dict[str, object]:
     """Student id -> notebook (or raw file content) for every crafted case."""
+
     def wrong(**answers: str) -> dict[str, str]:
         return answers
 
@@ -131,67 +131,124 @@ def crafted(root: Path, submissions: Path, course_dir: Path, port: int
         "correct": submission(root),
         "wrong": submission(root, wrong(scale=WRONG_SCALE)),
         "hardcoded": submission(root, wrong(double="def double(x):\n    return 4")),
-        "warns": submission(root, {"scale": (
-            "import warnings\n"
-            "def scale(x, k):\n"
-            "    warnings.warn('scaling floats', RuntimeWarning)\n"
-            "    return np.asarray(x, dtype=float) * k"
-        )}),
+        "warns": submission(
+            root,
+            {
+                "scale": (
+                    "import warnings\n"
+                    "def scale(x, k):\n"
+                    "    warnings.warn('scaling floats', RuntimeWarning)\n"
+                    "    return np.asarray(x, dtype=float) * k"
+                )
+            },
+        ),
         "loops": submission(root, extra={"scale": "while True:\n    pass"}),
-        "stuck": submission(root, extra={"scale": (
-            "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
-        )}),
+        "stuck": submission(
+            root,
+            extra={
+                "scale": (
+                    "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                    "while True:\n    pass"
+                )
+            },
+        ),
         "memhog": submission(root, extra={"scale": "hog = np.ones(2 * 10**9)"}),
         "forkbomb": submission(root, extra={"scale": FORK_BOMB}),
         "hugeline": submission(root, extra={"scale": "print('x' * 20_000_000)"}),
-        "diskhog": submission(root, extra={"scale": (
-            "with open('big.bin', 'wb') as handle:\n"
-            "    handle.write(b'x' * (64 * 2**20))"
-        )}),
+        "diskhog": submission(
+            root,
+            extra={
+                "scale": (
+                    "with open('big.bin', 'wb') as handle:\n    handle.write(b'x' * (64 * 2**20))"
+                )
+            },
+        ),
         "snoop": submission(root, extra={"setup": snoop}),
-        "patch-testing": submission(root, wrong(scale=WRONG_SCALE), extra={
-            "scale": "np.testing.assert_allclose = lambda *args, **kwargs: None"}),
-        "patch-builtins": submission(root, wrong(mean_sq=WRONG_MEAN), extra={
-            "mean_sq": "import builtins\nbuiltins.abs = lambda x: 0"}),
-        "patch-checks": submission(root, wrong(mean_sq=WRONG_MEAN), extra={
-            "mean_sq": "from utils import checks as c\nc.assert_close = lambda *a, **k: None"}),
-        "patch-in-test": submission(root, wrong(scale=(
-            "def scale(x, k):\n"
-            "    np.testing.assert_allclose = lambda *args, **kwargs: None\n"
-            "    return np.asarray(x, dtype=float) * k + 1"
-        ))),
-        "fake-equal": submission(root, wrong(double=(
-            "class Anything:\n"
-            "    def __eq__(self, other):\n"
-            "        return True\n"
-            "def double(x):\n"
-            "    return Anything()"
-        ))),
-        "transformer": submission(root, wrong(double=WRONG_DOUBLE), extra={
-            "double": "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"}),
-        "pre-run-hook": submission(root, wrong(scale=WRONG_SCALE), extra={"scale": (
-            "def _hook(info):\n"
-            "    np.testing.assert_allclose = lambda *a, **k: None\n"
-            "get_ipython().events.register('pre_run_cell', _hook)"
-        )}),
-        "excepthook": submission(root, wrong(double=WRONG_DOUBLE), extra={"double": (
-            "ip = get_ipython()\n"
-            "ip.set_custom_exc((AssertionError,), lambda *args, **kwargs: None)\n"
-            "import sys\nsys.settrace(lambda *a: None)"
-        )}),
+        "patch-testing": submission(
+            root,
+            wrong(scale=WRONG_SCALE),
+            extra={"scale": "np.testing.assert_allclose = lambda *args, **kwargs: None"},
+        ),
+        "patch-builtins": submission(
+            root,
+            wrong(mean_sq=WRONG_MEAN),
+            extra={"mean_sq": "import builtins\nbuiltins.abs = lambda x: 0"},
+        ),
+        "patch-checks": submission(
+            root,
+            wrong(mean_sq=WRONG_MEAN),
+            extra={
+                "mean_sq": "from utils import checks as c\nc.assert_close = lambda *a, **k: None"
+            },
+        ),
+        "patch-in-test": submission(
+            root,
+            wrong(
+                scale=(
+                    "def scale(x, k):\n"
+                    "    np.testing.assert_allclose = lambda *args, **kwargs: None\n"
+                    "    return np.asarray(x, dtype=float) * k + 1"
+                )
+            ),
+        ),
+        "fake-equal": submission(
+            root,
+            wrong(
+                double=(
+                    "class Anything:\n"
+                    "    def __eq__(self, other):\n"
+                    "        return True\n"
+                    "def double(x):\n"
+                    "    return Anything()"
+                )
+            ),
+        ),
+        "transformer": submission(
+            root,
+            wrong(double=WRONG_DOUBLE),
+            extra={
+                "double": "get_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"
+            },
+        ),
+        "pre-run-hook": submission(
+            root,
+            wrong(scale=WRONG_SCALE),
+            extra={
+                "scale": (
+                    "def _hook(info):\n"
+                    "    np.testing.assert_allclose = lambda *a, **k: None\n"
+                    "get_ipython().events.register('pre_run_cell', _hook)"
+                )
+            },
+        ),
+        "excepthook": submission(
+            root,
+            wrong(double=WRONG_DOUBLE),
+            extra={
+                "double": (
+                    "ip = get_ipython()\n"
+                    "ip.set_custom_exc((AssertionError,), lambda *args, **kwargs: None)\n"
+                    "import sys\nsys.settrace(lambda *a: None)"
+                )
+            },
+        ),
         "sys-exit": submission(root, extra={"scale": "import sys\nsys.exit(1)"}),
         "os-exit": submission(root, extra={"scale": "import os\nos._exit(0)"}),
-        "kill-in-test": submission(root, {"double": (
-            "import os, signal\n"
-            "def double(x):\n"
-            "    os.kill(os.getpid(), signal.SIGKILL)"
-        )}),
+        "kill-in-test": submission(
+            root,
+            {
+                "double": (
+                    "import os, signal\ndef double(x):\n    os.kill(os.getpid(), signal.SIGKILL)"
+                )
+            },
+        ),
         "deleted-test": _without(submission(root, wrong(double=WRONG_DOUBLE)), "test_double"),
         "edited-test": _edited(submission(root, wrong(scale=WRONG_SCALE)), "test_scale", "pass"),
         "prefilled": _prefilled(submission(root, wrong(double=WRONG_DOUBLE))),
         "invalid-json": b'{"cells": [',
-        "nbformat3": json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [],
-                                 "metadata": {}}),
+        "nbformat3": json.dumps(
+            {"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}
+        ),
         "not-utf8": b"\xff\xfe\x00not a notebook",
         "too-large": _padded(submission(root), 2 * 2**20),
         "Jos\u00e9": submission(root),
@@ -250,8 +307,9 @@ def graded_batch() -> Batch:
             nbformat.write(submission(root), str(folder / "missing" / "renamed.ipynb"))
             (folder / ".hidden").mkdir()
             (folder / ".DS_Store").write_text("junk")
-            summary = grade(LESSON, folder, course_dir, workers=2, limits=LIMITS, root=root,
-                            progress=False)
+            summary = grade(
+                LESSON, folder, course_dir, workers=2, limits=LIMITS, root=root, progress=False
+            )
         finally:
             listener.close()
         _BATCH = Batch(root, folder, course_dir, summary, listener.hits)

@@ -103,8 +103,9 @@ def released(root: Path) -> NotebookNode:
     return nbformat.read(str(root / "lessons" / LESSON / f"{LESSON}.ipynb"), as_version=4)
 
 
-def submission(root: Path, answers: dict[str, str] | None = None,
-               extra: dict[str, str] | None = None) -> NotebookNode:
+def submission(
+    root: Path, answers: dict[str, str] | None = None, extra: dict[str, str] | None = None
+) -> NotebookNode:
     """The released notebook with answer cells replaced (`CORRECT` by default) and, for each
     grade id in `extra`, a code cell the student added right after that cell."""
     nb = copy.deepcopy(released(root))
@@ -143,8 +144,10 @@ def require_sandbox() -> None:
     """Fail (never skip) when bubblewrap cannot run here, saying how to install it."""
     problem = sandbox_problem()
     if problem:
-        pytest.fail(f"the grading sandbox cannot run: {problem} "
-                    "(on Debian/Ubuntu: apt-get install bubblewrap)")
+        pytest.fail(
+            f"the grading sandbox cannot run: {problem} "
+            "(on Debian/Ubuntu: apt-get install bubblewrap)"
+        )
 
 
 def executed_text(course_dir: Path, student: str) -> str:

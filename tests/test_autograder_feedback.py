@@ -99,9 +99,13 @@ def test_the_leak_guard_drops_outputs_that_quote_a_hidden_line(pages):
     stolen = copy.deepcopy(executed)
     for cell in stolen.cells:
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "double":
-            cell.outputs = [nbformat.v4.new_output(
-                "stream", name="stdout",
-                text='assert double(-3) == -6, "double(-3)"  # hidden-marker-double\n')]
+            cell.outputs = [
+                nbformat.v4.new_output(
+                    "stream",
+                    name="stdout",
+                    text='assert double(-3) == -6, "double(-3)"  # hidden-marker-double\n',
+                )
+            ]
     page = student_page(package, result, stolen)
     assert "hidden-marker-double" not in page
     assert "Score: 4 / 5" in page

@@ -95,15 +95,18 @@ def test_zip_input_with_entries_escaping_the_archive(tmp_path):
         handle.writestr(f"..\\win/{LESSON}.ipynb", good)
         handle.writestr("bob/notes.txt", "no notebook here")
     outside = set(tmp_path.parent.iterdir())
-    summary = grade(LESSON, archive, tmp_path / "grading", workers=2, limits=LIMITS,
-                    root=root, progress=False)
-    statuses = {r["student"]: (r["status"], r["reasons"][0] if r["reasons"] else "")
-                for r in summary.graded}
+    summary = grade(
+        LESSON, archive, tmp_path / "grading", workers=2, limits=LIMITS, root=root, progress=False
+    )
+    statuses = {
+        r["student"]: (r["status"], r["reasons"][0] if r["reasons"] else "") for r in summary.graded
+    }
     assert statuses["alice"] == ("graded", "")
     assert statuses["bob"][0] == "failed" and statuses["bob"][1].startswith("missing_notebook")
     escaping = {k: v for k, v in statuses.items() if k not in ("alice", "bob")}
-    assert escaping and all(v[0] == "failed" and v[1].startswith("invalid_id") for v in
-                            escaping.values()), statuses
+    assert escaping and all(
+        v[0] == "failed" and v[1].startswith("invalid_id") for v in escaping.values()
+    ), statuses
     assert set(tmp_path.parent.iterdir()) == outside
     assert not (tmp_path / "escape").exists() and not Path("/abs").exists()
     assert result_of(tmp_path / "grading", "alice")["score"] == 4.0

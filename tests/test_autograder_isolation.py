@@ -65,8 +65,15 @@ def test_grading_refuses_without_bubblewrap(tmp_path, monkeypatch):
     write_submission(tmp_path / "in", "alice", submission(root))
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     with pytest.raises(CourseError, match=r"apt-get install bubblewrap.*--unsafe"):
-        grade(LESSON, tmp_path / "in", tmp_path / "grading", workers=1, limits=LIMITS,
-              root=root, progress=False)
+        grade(
+            LESSON,
+            tmp_path / "in",
+            tmp_path / "grading",
+            workers=1,
+            limits=LIMITS,
+            root=root,
+            progress=False,
+        )
     assert not (tmp_path / "grading" / "results").exists()
 
 
@@ -74,7 +81,15 @@ def test_unsafe_grades_without_the_sandbox(tmp_path, monkeypatch):
     root = make_course(tmp_path / "course")
     write_submission(tmp_path / "in", "alice", submission(root))
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)  # proves bwrap is unused
-    summary = grade(LESSON, tmp_path / "in", tmp_path / "grading", workers=1, limits=LIMITS,
-                    unsafe=True, root=root, progress=False)
+    summary = grade(
+        LESSON,
+        tmp_path / "in",
+        tmp_path / "grading",
+        workers=1,
+        limits=LIMITS,
+        unsafe=True,
+        root=root,
+        progress=False,
+    )
     assert [r["status"] for r in summary.graded] == ["graded"]
     assert result_of(tmp_path / "grading", "alice")["score"] == 4.0

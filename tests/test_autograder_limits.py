@@ -68,8 +68,13 @@ def test_huge_line_is_cut_by_bytes(batch):
 
 
 def test_the_batch_went_on(batch):
-    assert {r["key"] for r in batch.summary.graded} >= {"loops", "memhog", "forkbomb",
-                                                        "correct", "wrong"}
+    assert {r["key"] for r in batch.summary.graded} >= {
+        "loops",
+        "memhog",
+        "forkbomb",
+        "correct",
+        "wrong",
+    }
     assert result_of(batch.course_dir, "correct")["status"] == "graded"
 
 
@@ -77,15 +82,35 @@ def test_notebook_time_limit_fails_the_submission_with_the_reason(tmp_path, batc
     require_sandbox()
     course = CourseDir(batch.course_dir)
     package = build_package(course, LESSON, Course.at(batch.root))
-    slow = submission(batch.root, extra={g: "import time\ntime.sleep(3)"
-                                         for g in ("setup", "scale", "mean_sq", "double")})
+    slow = submission(
+        batch.root,
+        extra={g: "import time\ntime.sleep(3)" for g in ("setup", "scale", "mean_sq", "double")},
+    )
     path = tmp_path / "slow.ipynb"
     nbformat.write(slow, str(path))
-    limits = Limits(cell_timeout=5, notebook_timeout=8, memory_mb=1536, processes=48,
-                    disk_mb=16, output_kb=64, submission_mb=1, restarts=1)
-    job = {"package": package["hash"], "lesson": LESSON, "student": "slow", "key": "slow",
-           "valid_id": True, "limits": limits.to_json(), "sandbox": True, "private": [],
-           "extra_files": [], "notes": [], "submission": {"path": str(path)}}
+    limits = Limits(
+        cell_timeout=5,
+        notebook_timeout=8,
+        memory_mb=1536,
+        processes=48,
+        disk_mb=16,
+        output_kb=64,
+        submission_mb=1,
+        restarts=1,
+    )
+    job = {
+        "package": package["hash"],
+        "lesson": LESSON,
+        "student": "slow",
+        "key": "slow",
+        "valid_id": True,
+        "limits": limits.to_json(),
+        "sandbox": True,
+        "private": [],
+        "extra_files": [],
+        "notes": [],
+        "submission": {"path": str(path)},
+    }
     result = asyncio.run(grade_job_async(package, job))
     assert result["status"] == "failed"
     assert any(r.startswith("notebook_timeout:") for r in result["reasons"]), result["reasons"]

@@ -29,13 +29,31 @@ from tests.grading_helpers import (
 )
 
 LIMIT_OPTIONS = [
-    "--timeout", str(LIMITS.cell_timeout), "--notebook-timeout", str(LIMITS.notebook_timeout),
-    "--memory-mb", str(LIMITS.memory_mb), "--max-processes", str(LIMITS.processes),
-    "--disk-mb", str(LIMITS.disk_mb), "--output-kb", str(LIMITS.output_kb),
-    "--max-submission-mb", str(LIMITS.submission_mb),
+    "--timeout",
+    str(LIMITS.cell_timeout),
+    "--notebook-timeout",
+    str(LIMITS.notebook_timeout),
+    "--memory-mb",
+    str(LIMITS.memory_mb),
+    "--max-processes",
+    str(LIMITS.processes),
+    "--disk-mb",
+    str(LIMITS.disk_mb),
+    "--output-kb",
+    str(LIMITS.output_kb),
+    "--max-submission-mb",
+    str(LIMITS.submission_mb),
 ]
-COMPARED = ("status", "score", "max_score", "reasons", "tests", "manual", "submission_sha256",
-            "fingerprint")
+COMPARED = (
+    "status",
+    "score",
+    "max_score",
+    "reasons",
+    "tests",
+    "manual",
+    "submission_sha256",
+    "fingerprint",
+)
 
 
 def _gradebook_scores(course_dir: Path) -> dict[str, dict[str, float | None]]:
@@ -67,11 +85,30 @@ def test_sigkill_mid_batch_then_rerun_finishes(tmp_path):
         nb = submission(root, {"scale": WRONG_SCALE} if wrong else None)
         write_submission(folder, f"s{number}", nb)
         expected[f"s{number}"] = 2.0 if wrong else 4.0
-    command = [sys.executable, "-m", "autograder", "grade", LESSON, "--submissions", str(folder),
-               "--course-dir", str(course_dir), "--workers", "2", "--no-progress",
-               "--root", str(root), *LIMIT_OPTIONS]
-    grader = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "autograder",
+        "grade",
+        LESSON,
+        "--submissions",
+        str(folder),
+        "--course-dir",
+        str(course_dir),
+        "--workers",
+        "2",
+        "--no-progress",
+        "--root",
+        str(root),
+        *LIMIT_OPTIONS,
+    ]
+    grader = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     results = course_dir / "results" / LESSON
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and len(list(results.glob("*.json"))) < 2:
@@ -83,8 +120,7 @@ def test_sigkill_mid_batch_then_rerun_finishes(tmp_path):
 
     recorded = _gradebook_scores(course_dir)
     for key, result in finished.items():  # every finished result is fully in the gradebook
-        assert recorded[key] == {**{k: v["score"] for k, v in result["tests"].items()},
-                                 "why": 0.0}
+        assert recorded[key] == {**{k: v["score"] for k, v in result["tests"].items()}, "why": 0.0}
     for cells in recorded.values():  # no half-written student
         assert set(cells) == {"test_scale", "test_mean_sq", "test_double", "why"}
 
@@ -102,8 +138,15 @@ def test_sigkill_mid_batch_then_rerun_finishes(tmp_path):
 
 def test_rerunning_the_same_command_changes_nothing(batch_dir):
     batch, before = batch_dir
-    summary = grade(LESSON, batch.submissions, batch.course_dir, workers=2, limits=LIMITS,
-                    root=batch.root, progress=False)
+    summary = grade(
+        LESSON,
+        batch.submissions,
+        batch.course_dir,
+        workers=2,
+        limits=LIMITS,
+        root=batch.root,
+        progress=False,
+    )
     assert not [r for r in summary.graded if r["status"] != "failed"]  # only bad input again
     after = {p.name: p.read_bytes() for p in (batch.course_dir / "results" / LESSON).iterdir()}
     assert after == before
@@ -115,8 +158,15 @@ def test_grading_is_deterministic(batch_dir, tmp_path):
     for student in students:
         source = batch.submissions / student / f"{LESSON}.ipynb"
         write_submission(tmp_path / "again", student, source.read_bytes())
-    grade(LESSON, tmp_path / "again", tmp_path / "grading", workers=2, limits=LIMITS,
-          root=batch.root, progress=False)
+    grade(
+        LESSON,
+        tmp_path / "again",
+        tmp_path / "grading",
+        workers=2,
+        limits=LIMITS,
+        root=batch.root,
+        progress=False,
+    )
     for student in students:
         first = result_of(batch.course_dir, student)
         second = result_of(tmp_path / "grading", student)

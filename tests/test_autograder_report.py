@@ -21,13 +21,19 @@ from tests.grading_helpers import LESSON, MAX_SCORE
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def _report(batch, *args: str) -> subprocess.CompletedProcess:
-    return _cli("report", LESSON, "--course-dir", str(batch.course_dir),
-                "--root", str(batch.root), *args)
+    return _cli(
+        "report", LESSON, "--course-dir", str(batch.course_dir), "--root", str(batch.root), *args
+    )
 
 
 def test_json_report_has_exactly_the_documented_fields(batch):
@@ -73,8 +79,12 @@ def test_the_gradebook_is_what_the_formgrader_expects(batch):
     with Gradebook(f"sqlite:///{batch.course_dir / 'gradebook.db'}") as gradebook:
         correct = gradebook.find_submission_notebook(LESSON, LESSON, "correct")
         scores = {g.cell.name: g.auto_score for g in correct.grades}
-        assert scores == {"test_scale": 2.0, "test_mean_sq": 1.0, "test_double": 1.0,
-                          "why": 0.0}  # the written answer was left as released
+        assert scores == {
+            "test_scale": 2.0,
+            "test_mean_sq": 1.0,
+            "test_double": 1.0,
+            "why": 0.0,
+        }  # the written answer was left as released
         assert not correct.flagged
         flagged = gradebook.find_submission_notebook(LESSON, LESSON, "patch-testing")
         assert flagged.flagged
@@ -96,8 +106,7 @@ def test_the_formgrader_sees_the_submissions_as_autograded(batch):
 def test_worker_answers_json_lines_only():
     lines = []
     package = {"lesson": "x", "cells": [], "max_score": 1, "hash": "h"}
-    job = {"package": "h", "lesson": "x", "student": "a", "key": "a",
-           "limits": {"cell_timeout": 0}}
+    job = {"package": "h", "lesson": "x", "student": "a", "key": "a", "limits": {"cell_timeout": 0}}
     serve([json.dumps({"package": package}), json.dumps({"id": 7, "job": job})], lines.append)
     assert len(lines) == 1, "a package line gets no answer"
     answer = json.loads(lines[0])
@@ -120,8 +129,16 @@ def test_instructor_errors_exit_non_zero_with_one_line(args, message, tmp_path):
 
 
 def test_missing_submissions_directory(batch, tmp_path):
-    done = _cli("grade", LESSON, "--submissions", str(tmp_path / "nowhere"), "--course-dir",
-                str(tmp_path / "g"), "--root", str(batch.root))
+    done = _cli(
+        "grade",
+        LESSON,
+        "--submissions",
+        str(tmp_path / "nowhere"),
+        "--course-dir",
+        str(tmp_path / "g"),
+        "--root",
+        str(batch.root),
+    )
     assert done.returncode == 2 and "no such submissions directory" in done.stderr
 
 
@@ -129,7 +146,8 @@ def test_unreadable_gradebook(batch, tmp_path):
     broken = tmp_path / "g"
     (broken / "packages").mkdir(parents=True)
     (broken / "packages" / f"{LESSON}.json").write_bytes(
-        (batch.course_dir / "packages" / f"{LESSON}.json").read_bytes())
+        (batch.course_dir / "packages" / f"{LESSON}.json").read_bytes()
+    )
     (broken / "gradebook.db").write_bytes(b"this is not a database" * 100)
     done = _cli("report", LESSON, "--course-dir", str(broken), "--root", str(batch.root))
     assert done.returncode == 2 and "gradebook" in done.stderr and "unreadable" in done.stderr

@@ -127,8 +127,9 @@ def test_limits_come_from_flags_then_nbgrader_config_then_defaults(tmp_path):
     assert limits.cell_timeout == 33  # Execute.timeout
     assert limits.disk_mb == 64  # the flag
     assert limits.notebook_timeout == Limits().notebook_timeout  # the declared default
-    args = parser.parse_args(["grade", "01_x", "--submissions", ".", "--memory-mb", "512",
-                              "--timeout", "5"])
+    args = parser.parse_args(
+        ["grade", "01_x", "--submissions", ".", "--memory-mb", "512", "--timeout", "5"]
+    )
     flagged = limits_from(args, course)
     assert flagged.memory_mb == 512 and flagged.cell_timeout == 5
 
@@ -160,8 +161,9 @@ def test_source_and_release_directories_come_from_nbgrader_config(tmp_path):
         "c.CourseDirectory.release_directory = 'students'\n"
     )
     nb = nbbuild.notebook(
-        nbbuild.answer("half", "def half(x):\n    ### BEGIN SOLUTION\n    return x / 2\n"
-                               "    ### END SOLUTION"),
+        nbbuild.answer(
+            "half", "def half(x):\n    ### BEGIN SOLUTION\n    return x / 2\n    ### END SOLUTION"
+        ),
         nbbuild.tests("test_half", "assert half(4) == 2", points=1),
     )
     nbbuild.write(nb, tmp_path / "instructor" / "01_half" / "01_half.ipynb")
@@ -200,11 +202,15 @@ def _private_overrides() -> dict[str, list[str]]:
         for cls_name, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ != module.__name__:
                 continue
-            bases = [b for b in cls.__mro__[1:]
-                     if b.__module__.split(".")[0] in ("nbclient", "jupyter_client", "nbgrader",
-                                                       "nbconvert")]
+            bases = [
+                b
+                for b in cls.__mro__[1:]
+                if b.__module__.split(".")[0]
+                in ("nbclient", "jupyter_client", "nbgrader", "nbconvert")
+            ]
             own = [
-                a for a, v in vars(cls).items()
+                a
+                for a, v in vars(cls).items()
                 if a.startswith("_") and not a.startswith("__") and inspect.isfunction(v)
             ]
             hits = [a for a in own if any(a in vars(b) for b in bases)]

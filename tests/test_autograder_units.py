@@ -24,13 +24,20 @@ from autograder.markers import visible_source
 from autograder.reasons import status_of
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=20),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.text(max_size=20),
     st.complex_numbers(allow_nan=False),
 )
 VALUES = st.recursive(
     SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
-                            st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    ),
     max_leaves=12,
 )
 
@@ -50,8 +57,12 @@ def test_encoding_round_trips_exactly(value):
     assert _same(decode(json.loads(json.dumps(kernel_runtime.encode(value)))), value)
 
 
-@given(hnp.arrays(dtype=st.sampled_from([np.float64, np.float32, np.int64, np.bool_]),
-                  shape=hnp.array_shapes(max_dims=3, max_side=4)))
+@given(
+    hnp.arrays(
+        dtype=st.sampled_from([np.float64, np.float32, np.int64, np.bool_]),
+        shape=hnp.array_shapes(max_dims=3, max_side=4),
+    )
+)
 def test_arrays_round_trip_exactly(array):
     back = decode(json.loads(json.dumps(kernel_runtime.encode(array))))
     assert back.dtype == array.dtype and back.shape == array.shape
@@ -59,21 +70,35 @@ def test_arrays_round_trip_exactly(array):
 
 
 def test_recheck_catches_a_check_that_lied():
-    honest = {"fn": "numpy.testing.assert_allclose", "kind": "assert", "outcome": "returned",
-              "args": [kernel_runtime.encode(np.array([4.0])), kernel_runtime.encode([3.0])],
-              "kwargs": {}}
+    honest = {
+        "fn": "numpy.testing.assert_allclose",
+        "kind": "assert",
+        "outcome": "returned",
+        "args": [kernel_runtime.encode(np.array([4.0])), kernel_runtime.encode([3.0])],
+        "kwargs": {},
+    }
     assert recheck(honest).status == "disagree"
     honest["args"][0] = kernel_runtime.encode(np.array([3.0]))
     assert recheck(honest).status == "agree"
 
 
 def test_recheck_of_comparisons_and_predicates():
-    compare = {"fn": "compare", "kind": "compare", "op": "==", "truth": True,
-               "args": [kernel_runtime.encode((1, 3)), kernel_runtime.encode([1, 3])]}
+    compare = {
+        "fn": "compare",
+        "kind": "compare",
+        "op": "==",
+        "truth": True,
+        "args": [kernel_runtime.encode((1, 3)), kernel_runtime.encode([1, 3])],
+    }
     assert recheck(compare).status == "disagree"  # a tuple never equals a list
-    predicate = {"fn": "numpy.allclose", "kind": "predicate", "outcome": "returned",
-                 "args": [kernel_runtime.encode(np.ones(3)), kernel_runtime.encode(np.ones(3))],
-                 "kwargs": {}, "result": kernel_runtime.encode(True)}
+    predicate = {
+        "fn": "numpy.allclose",
+        "kind": "predicate",
+        "outcome": "returned",
+        "args": [kernel_runtime.encode(np.ones(3)), kernel_runtime.encode(np.ones(3))],
+        "kwargs": {},
+        "result": kernel_runtime.encode(True),
+    }
     assert recheck(predicate).status == "agree"
 
 
@@ -83,8 +108,13 @@ def test_objects_of_notebook_classes_are_not_trusted():
             return True
 
     Anything.__module__ = "__main__"
-    record = {"fn": "compare", "kind": "compare", "op": "==", "truth": True,
-              "args": [kernel_runtime.encode(Anything()), kernel_runtime.encode(4)]}
+    record = {
+        "fn": "compare",
+        "kind": "compare",
+        "op": "==",
+        "truth": True,
+        "args": [kernel_runtime.encode(Anything()), kernel_runtime.encode(4)],
+    }
     verdict = recheck(record)
     assert verdict.status == "skipped" and "Anything" in verdict.note
 
@@ -124,19 +154,24 @@ def test_scan_leaves_ordinary_answers_alone(code):
 
 
 def test_names_bound_and_used():
-    assert bound_names("import numpy as np\nfrom utils import checks\nX, y = 1, 2\ndef f(): pass") \
-        == ["X", "checks", "f", "np", "y"]
+    assert bound_names(
+        "import numpy as np\nfrom utils import checks\nX, y = 1, 2\ndef f(): pass"
+    ) == ["X", "checks", "f", "np", "y"]
     assert used_names("assert abs(f(x)) < 1") == ["abs", "f", "x"]
 
 
 def test_hidden_split_and_visible_source():
     source = "a = 1\n### BEGIN HIDDEN TESTS\nassert a == 1\n### END HIDDEN TESTS\nb = 2"
     parts = hidden_parts(source)
-    assert [(p.hidden, p.source) for p in parts] == [(False, "a = 1"), (True, "assert a == 1"),
-                                                     (False, "b = 2")]
+    assert [(p.hidden, p.source) for p in parts] == [
+        (False, "a = 1"),
+        (True, "assert a == 1"),
+        (False, "b = 2"),
+    ]
     assert visible_source(source) == "a = 1\nb = 2"
-    assert hidden_parts("for i in x:\n### BEGIN HIDDEN TESTS\n    pass\n### END HIDDEN TESTS") \
-        is None
+    assert (
+        hidden_parts("for i in x:\n### BEGIN HIDDEN TESTS\n    pass\n### END HIDDEN TESTS") is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,12 +190,30 @@ def test_bad_files(data, message):
 
 def _package():
     nb = nbformat.v4.new_notebook()
-    meta = {"grade": True, "grade_id": "t", "locked": True, "points": 1, "solution": False,
-            "schema_version": 3, "task": False}
-    cells = [{"grade_id": "t", "cell_type": "code", "solution": False, "grade": True,
-              "task": False, "locked": True, "points": 1.0, "checksum": "x",
-              "metadata": {"nbgrader": meta}, "release_source": "assert True",
-              "source": "assert True\n### BEGIN HIDDEN TESTS\nassert 1\n### END HIDDEN TESTS"}]
+    meta = {
+        "grade": True,
+        "grade_id": "t",
+        "locked": True,
+        "points": 1,
+        "solution": False,
+        "schema_version": 3,
+        "task": False,
+    }
+    cells = [
+        {
+            "grade_id": "t",
+            "cell_type": "code",
+            "solution": False,
+            "grade": True,
+            "task": False,
+            "locked": True,
+            "points": 1.0,
+            "checksum": "x",
+            "metadata": {"nbgrader": meta},
+            "release_source": "assert True",
+            "source": "assert True\n### BEGIN HIDDEN TESTS\nassert 1\n### END HIDDEN TESTS",
+        }
+    ]
     return {"cells": cells, "notebook_metadata": dict(nb.metadata)}
 
 

@@ -446,14 +446,20 @@ def _cell(source: str, name: str = "student"):
 
 # each form of loop, alone: (source defining `student`, number of loops, kind, line)
 LOOPS = {
-    "for": ("""
+    "for": (
+        """
         def student(v):
             total = 0.0
             for x in v:
                 total += x
             return total
-    """, 1, "a for loop", 4),
-    "for with continue": ("""
+    """,
+        1,
+        "a for loop",
+        4,
+    ),
+    "for with continue": (
+        """
         def student(v):
             total = 0.0
             for x in v:
@@ -461,22 +467,37 @@ LOOPS = {
                     continue
                 total += x
             return total
-    """, 1, "a for loop", 4),
-    "nested for": ("""
+    """,
+        1,
+        "a for loop",
+        4,
+    ),
+    "nested for": (
+        """
         def student(M):
             for row in M:
                 for x in row:
                     print(x)
-    """, 2, "a for loop", 3),
-    "while": ("""
+    """,
+        2,
+        "a for loop",
+        3,
+    ),
+    "while": (
+        """
         def student(v):
             i, total = 0, 0.0
             while i < len(v):
                 total += v[i]
                 i += 1
             return total
-    """, 1, "a while loop", 4),
-    "while with continue": ("""
+    """,
+        1,
+        "a while loop",
+        4,
+    ),
+    "while with continue": (
+        """
         def student(v):
             i, total = 0, 0.0
             while i < len(v):
@@ -485,8 +506,13 @@ LOOPS = {
                     continue
                 total += v[i - 1]
             return total
-    """, 1, "a while loop", 4),
-    "while True": ("""
+    """,
+        1,
+        "a while loop",
+        4,
+    ),
+    "while True": (
+        """
         def student(v):
             i = 0
             while True:
@@ -494,118 +520,228 @@ LOOPS = {
                 if i >= len(v):
                     break
             return i
-    """, 1, "a while loop", 4),
-    "list comprehension": ("""
+    """,
+        1,
+        "a while loop",
+        4,
+    ),
+    "list comprehension": (
+        """
         def student(v):
             return sum([x * x for x in v])
-    """, 1, "a list comprehension", 3),
-    "set comprehension": ("""
+    """,
+        1,
+        "a list comprehension",
+        3,
+    ),
+    "set comprehension": (
+        """
         def student(v):
             return len({x for x in v})
-    """, 1, "a set comprehension", 3),
-    "dict comprehension": ("""
+    """,
+        1,
+        "a set comprehension",
+        3,
+    ),
+    "dict comprehension": (
+        """
         def student(v):
             return {i: x for i, x in enumerate(v)}
-    """, 1, "a dict comprehension", 3),
-    "generator expression": ("""
+    """,
+        1,
+        "a dict comprehension",
+        3,
+    ),
+    "generator expression": (
+        """
         def student(v):
             return sum(x * x for x in v)
-    """, 1, "a generator expression", 3),
-    "nested comprehension": ("""
+    """,
+        1,
+        "a generator expression",
+        3,
+    ),
+    "nested comprehension": (
+        """
         def student(M):
             return [x for row in M for x in row]
-    """, 2, "a list comprehension", 3),
-    "map": ("""
+    """,
+        2,
+        "a list comprehension",
+        3,
+    ),
+    "map": (
+        """
         import numpy as np
         def student(v):
             return np.array(list(map(abs, v)))
-    """, 1, "map()", 4),
-    "filter": ("""
+    """,
+        1,
+        "map()",
+        4,
+    ),
+    "filter": (
+        """
         def student(v):
             return list(filter(None, v))
-    """, 1, "filter()", 3),
-    "functools.reduce": ("""
+    """,
+        1,
+        "filter()",
+        3,
+    ),
+    "functools.reduce": (
+        """
         import functools
         def student(v):
             return functools.reduce(lambda s, x: s + x, v, 0.0)
-    """, 1, "functools.reduce()", 4),
-    "reduce aliased": ("""
+    """,
+        1,
+        "functools.reduce()",
+        4,
+    ),
+    "reduce aliased": (
+        """
         from functools import reduce as r
         import operator
         def student(v):
             return r(operator.add, v)
-    """, 1, "functools.reduce()", 5),
-    "reduce imported inside": ("""
+    """,
+        1,
+        "functools.reduce()",
+        5,
+    ),
+    "reduce imported inside": (
+        """
         def student(v):
             from functools import reduce
             return reduce(max, v)
-    """, 1, "functools.reduce()", 4),
-    "itertools.starmap": ("""
+    """,
+        1,
+        "functools.reduce()",
+        4,
+    ),
+    "itertools.starmap": (
+        """
         import itertools, operator
         def student(v, w):
             return sum(itertools.starmap(operator.mul, zip(v, w)))
-    """, 1, "itertools.starmap()", 4),
-    "np.vectorize": ("""
+    """,
+        1,
+        "itertools.starmap()",
+        4,
+    ),
+    "np.vectorize": (
+        """
         import numpy as np
         def student(z):
             return np.vectorize(lambda t: 1 / (1 + np.exp(-t)))(z)
-    """, 1, "np.vectorize", 4),
-    "np.vectorize aliased": ("""
+    """,
+        1,
+        "np.vectorize",
+        4,
+    ),
+    "np.vectorize aliased": (
+        """
         import numpy as np
         v = np.vectorize
         def student(z):
             return v(abs)(z)
-    """, 1, "np.vectorize", 5),
-    "np.vectorize aliased inside": ("""
+    """,
+        1,
+        "np.vectorize",
+        5,
+    ),
+    "np.vectorize aliased inside": (
+        """
         import numpy as xp
         def student(z):
             vec = xp.vectorize
             f = vec(abs)
             return f(z) + vec(abs)(z)
-    """, 1, "np.vectorize", 4),
-    "np.vectorize made outside": ("""
+    """,
+        1,
+        "np.vectorize",
+        4,
+    ),
+    "np.vectorize made outside": (
+        """
         import numpy as np
         squash = np.vectorize(lambda t: t / (1 + abs(t)))
         def student(z):
             return squash(z)
-    """, 1, "np.vectorize", 5),
-    "np.vectorize decorator": ("""
+    """,
+        1,
+        "np.vectorize",
+        5,
+    ),
+    "np.vectorize decorator": (
+        """
         import numpy as np
         @np.vectorize
         def _one(t):
             return max(t, 0.0)
         def student(z):
             return _one(z)
-    """, 1, "np.vectorize", 7),
-    "np.apply_along_axis": ("""
+    """,
+        1,
+        "np.vectorize",
+        7,
+    ),
+    "np.apply_along_axis": (
+        """
         import numpy as np
         def student(X):
             return np.apply_along_axis(np.linalg.norm, 0, X)
-    """, 1, "np.apply_along_axis", 4),
-    "np.frompyfunc": ("""
+    """,
+        1,
+        "np.apply_along_axis",
+        4,
+    ),
+    "np.frompyfunc": (
+        """
         import numpy as np
         def student(z):
             return np.frompyfunc(abs, 1, 1)(z).astype(float)
-    """, 1, "np.frompyfunc", 4),
-    "np.frompyfunc ufunc made outside": ("""
+    """,
+        1,
+        "np.frompyfunc",
+        4,
+    ),
+    "np.frompyfunc ufunc made outside": (
+        """
         import numpy as np
         u = np.frompyfunc(abs, 1, 1)
         def student(z):
             return u(z).astype(float)
-    """, 1, "np.frompyfunc", 5),
-    "direct recursion": ("""
+    """,
+        1,
+        "np.frompyfunc",
+        5,
+    ),
+    "direct recursion": (
+        """
         def student(v):
             if len(v) == 0:
                 return 0.0
             return v[0] + student(v[1:])
-    """, 1, "recursion", 5),
-    "mutual recursion": ("""
+    """,
+        1,
+        "recursion",
+        5,
+    ),
+    "mutual recursion": (
+        """
         def _odd(v):
             return 0.0 if len(v) == 0 else v[0] + student(v[1:])
         def student(v):
             return 0.0 if len(v) == 0 else -v[0] + _odd(v[1:])
-    """, 1, "recursion", 5),
-    "recursion through three helpers": ("""
+    """,
+        1,
+        "recursion",
+        5,
+    ),
+    "recursion through three helpers": (
+        """
         def _a(v, i):
             return 0.0 if i == len(v) else v[i] + _b(v, i + 1)
         def _b(v, i):
@@ -614,14 +750,24 @@ LOOPS = {
             return _a(v, i)
         def student(v):
             return _a(v, 0)
-    """, 1, "recursion", 3),
-    "recursive inner function": ("""
+    """,
+        1,
+        "recursion",
+        3,
+    ),
+    "recursive inner function": (
+        """
         def student(v):
             def go(i):
                 return 0.0 if i == len(v) else v[i] + go(i + 1)
             return go(0)
-    """, 1, "recursion", 3),
-    "loop in a helper": ("""
+    """,
+        1,
+        "recursion",
+        3,
+    ),
+    "loop in a helper": (
+        """
         def _total(v):
             s = 0.0
             for x in v:
@@ -629,46 +775,76 @@ LOOPS = {
             return s
         def student(v):
             return _total(v) / len(v)
-    """, 1, "a for loop", 4),
-    "loop in a helper of a helper": ("""
+    """,
+        1,
+        "a for loop",
+        4,
+    ),
+    "loop in a helper of a helper": (
+        """
         def _inner(v):
             return [x * x for x in v]
         def _outer(v):
             return sum(_inner(v))
         def student(v):
             return _outer(v)
-    """, 1, "a list comprehension", 3),
-    "helper through an alias": ("""
+    """,
+        1,
+        "a list comprehension",
+        3,
+    ),
+    "helper through an alias": (
+        """
         import numpy as np
         def _total(v):
             return np.array(list(map(abs, v)))
         h = _total
         def student(v):
             return h(v)
-    """, 1, "map()", 4),
-    "helper in a dict": ("""
+    """,
+        1,
+        "map()",
+        4,
+    ),
+    "helper in a dict": (
+        """
         def _total(v):
             return sum(x for x in v)
         OPS = {"total": _total}
         def student(v):
             return OPS["total"](v)
-    """, 1, "a generator expression", 3),
-    "helper as a default argument": ("""
+    """,
+        1,
+        "a generator expression",
+        3,
+    ),
+    "helper as a default argument": (
+        """
         def _total(v):
             while len(v) > 2:
                 v = v[:-1]
             return sum(v)
         def student(v, f=_total):
             return f(v)
-    """, 1, "a while loop", 3),
-    "helper through a partial": ("""
+    """,
+        1,
+        "a while loop",
+        3,
+    ),
+    "helper through a partial": (
+        """
         import functools
         def _scaled(c, v):
             return [c * x for x in v]
         def student(v):
             return functools.partial(_scaled, 2.0)(v)
-    """, 1, "a list comprehension", 4),
-    "helper through a closure": ("""
+    """,
+        1,
+        "a list comprehension",
+        4,
+    ),
+    "helper through a closure": (
+        """
         def _total(v):
             return list(filter(None, v))
         def make():
@@ -677,8 +853,13 @@ LOOPS = {
                 return f(v)
             return student
         student = make()
-    """, 1, "filter()", 3),
-    "for with try and with inside": ("""
+    """,
+        1,
+        "filter()",
+        3,
+    ),
+    "for with try and with inside": (
+        """
         import warnings
         def student(v):
             out = []
@@ -689,8 +870,13 @@ LOOPS = {
                 except ZeroDivisionError:
                     out.append(0.0)
             return out
-    """, 1, "a for loop", 5),
-    "while with try inside": ("""
+    """,
+        1,
+        "a for loop",
+        5,
+    ),
+    "while with try inside": (
+        """
         def student(v):
             i = 0
             while i < len(v):
@@ -701,11 +887,20 @@ LOOPS = {
                 finally:
                     i += 1
             return v
-    """, 1, "a while loop", 4),
-    "the answer is a np.vectorize object": ("""
+    """,
+        1,
+        "a while loop",
+        4,
+    ),
+    "the answer is a np.vectorize object": (
+        """
         import numpy as np
         student = np.vectorize(lambda t: t * 2.0)
-    """, 1, "np.vectorize", None),
+    """,
+        1,
+        "np.vectorize",
+        None,
+    ),
 }
 
 
@@ -832,9 +1027,17 @@ def test_functions_of_other_modules_are_not_scanned():
 
 # loops whose per-item work is all C (map(abs, v), ...): a run cannot see them
 INVISIBLE_TO_A_RUN = {
-    "map", "filter", "reduce aliased", "reduce imported inside", "itertools.starmap",
-    "np.vectorize aliased", "np.vectorize aliased inside", "np.frompyfunc",
-    "np.frompyfunc ufunc made outside", "helper through an alias", "helper through a closure",
+    "map",
+    "filter",
+    "reduce aliased",
+    "reduce imported inside",
+    "itertools.starmap",
+    "np.vectorize aliased",
+    "np.vectorize aliased inside",
+    "np.frompyfunc",
+    "np.frompyfunc ufunc made outside",
+    "helper through an alias",
+    "helper through a closure",
 }
 
 
@@ -884,8 +1087,10 @@ def test_assert_vectorized_names_the_loop_its_line_and_says_to_vectorize():
     student = _cell(LOOPS["loop in a helper"][0])
     message = _msg(lambda: assert_vectorized(student, "propagate"))
     first, hint = message.splitlines()
-    assert first == ("propagate: found a Python loop where vectorized code is expected: "
-                     "a for loop in _total(), line 4")
+    assert first == (
+        "propagate: found a Python loop where vectorized code is expected: "
+        "a for loop in _total(), line 4"
+    )
     assert hint.startswith("hint: vectorize with numpy")
 
 
@@ -931,8 +1136,10 @@ def test_allowed_loops_lets_one_loop_through_but_not_a_second():
 def test_assert_has_loop_fails_a_vectorized_answer():
     student = _cell(VECTORIZED["numpy only"])
     message = _msg(lambda: assert_has_loop(student, "propagate_loop"))
-    assert message.startswith("propagate_loop: no Python loop found, but this exercise asks "
-                              "for the loop over the m examples")
+    assert message.startswith(
+        "propagate_loop: no Python loop found, but this exercise asks "
+        "for the loop over the m examples"
+    )
     what = "a loop over the layers"
     assert what in _msg(lambda: assert_has_loop(student, what=what))
     for form in ("for", "while", "map", "loop in a helper"):
@@ -946,8 +1153,11 @@ def test_a_mistake_matched_gives_its_hint():
     right = np.tanh(A)
     sigma_prime = right * (1 - right)
     hint = "sigmoid's derivative used for tanh's: tanh'(z) = 1 - a^2"
-    message = _msg(lambda: assert_close(sigma_prime, 1 - right**2, "dZ1",
-                                        mistakes={"other": -right, hint: sigma_prime}))
+    message = _msg(
+        lambda: assert_close(
+            sigma_prime, 1 - right**2, "dZ1", mistakes={"other": -right, hint: sigma_prime}
+        )
+    )
     first, second = message.splitlines()
     assert first.startswith("dZ1: ") and "values are wrong" in first
     assert second == f"hint: {hint}"
@@ -972,11 +1182,15 @@ def test_mistakes_of_a_scalar_use_the_same_tolerance():
 def test_mistakes_of_a_dict_may_name_only_the_keys_they_change():
     hint = "ReLU on the output layer: the last layer is sigmoid"
     wrong = {**GRADS, "dW2": np.maximum(A, 0)}
-    message = _msg(lambda: assert_dict_close(wrong, GRADS, "grads",
-                                             mistakes={hint: {"dW2": np.maximum(A, 0)}}))
+    message = _msg(
+        lambda: assert_dict_close(wrong, GRADS, "grads", mistakes={hint: {"dW2": np.maximum(A, 0)}})
+    )
     assert message.startswith("grads['dW2']: ") and message.endswith(f"hint: {hint}")
-    message = _msg(lambda: assert_dict_close({**GRADS, "dA3": A}, GRADS, "grads",
-                                             mistakes={"extra dA": {"dA3": A}}))
+    message = _msg(
+        lambda: assert_dict_close(
+            {**GRADS, "dA3": A}, GRADS, "grads", mistakes={"extra dA": {"dA3": A}}
+        )
+    )
     assert message == "grads: unexpected key 'dA3'\nhint: extra dA"
     with pytest.raises(TypeError, match="mistakes"):
         assert_dict_close(GRADS, GRADS, mistakes={"a hint": A})
@@ -1277,4 +1491,5 @@ def test_count_python_steps_restores_the_tracer_and_the_collector():
     finally:
         sys.settrace(before)
     assert count_python_steps(_cell(LOOPS["for"][0]), np.ones(8)) > count_python_steps(
-        _cell(LOOPS["for"][0]), np.ones(4))
+        _cell(LOOPS["for"][0]), np.ones(4)
+    )

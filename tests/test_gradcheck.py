@@ -37,6 +37,7 @@ def _grads(problem, backward_fn=backward):
 
 # ------------------------------------------------------------------ numerical_gradient
 
+
 def test_numerical_gradient_of_a_cubic():
     x = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.5]])
     grad = numerical_gradient(lambda v: np.sum(v**3), x)
@@ -117,6 +118,7 @@ def test_numerical_gradient_needs_one_finite_number(f, match):
 
 # ----------------------------------------------------------------------- relative_error
 
+
 @pytest.mark.parametrize(
     "a, b, expected",
     [
@@ -145,8 +147,10 @@ def test_relative_error_rejects_mismatched_shapes_and_nan():
 
 
 @settings(max_examples=50, deadline=None)
-@given(hnp.arrays(np.float64, (2, 3), elements=st.floats(-1e6, 1e6)),
-       hnp.arrays(np.float64, (2, 3), elements=st.floats(-1e6, 1e6)))
+@given(
+    hnp.arrays(np.float64, (2, 3), elements=st.floats(-1e6, 1e6)),
+    hnp.arrays(np.float64, (2, 3), elements=st.floats(-1e6, 1e6)),
+)
 def test_relative_error_is_symmetric_and_in_0_1(a, b):
     error = relative_error(a, b)
     assert 0.0 <= error <= 1.0 + 1e-12
@@ -155,10 +159,15 @@ def test_relative_error_is_symmetric_and_in_0_1(a, b):
 
 # ----------------------------------------------------------------------- gradient_check
 
+
 @pytest.mark.parametrize(
     "dims, m, output",
-    [((4, 4, 4, 1), 7, "sigmoid"), ((3, 5, 1), 20, "sigmoid"), ((2, 1), 1, "sigmoid"),
-     ((5, 4, 3), 9, "softmax")],
+    [
+        ((4, 4, 4, 1), 7, "sigmoid"),
+        ((3, 5, 1), 20, "sigmoid"),
+        ((2, 1), 1, "sigmoid"),
+        ((5, 4, 3), 9, "softmax"),
+    ],
 )
 @pytest.mark.parametrize("seed", [0, 1])
 def test_all_checks_pass_on_correct_gradients(dims, m, output, seed):
@@ -325,6 +334,7 @@ def test_directional_check_passes_for_any_seed_on_a_larger_network(seed):
 
 # ------------------------------------------------------------------------------- display
 
+
 def test_repr_is_a_table_with_verdict_and_diagnosis():
     report = gradient_check(PROBLEM.cost, PROBLEM.params, _modified("db1", np.negative))
     text = repr(report)
@@ -359,6 +369,7 @@ def test_directional_repr_points_to_the_other_checks():
 
 # ------------------------------------------------------------------ relative error of 1
 
+
 def test_relative_error_is_1_only_for_a_negative_multiple_or_a_zero():
     g = np.array([1.0, -2.0, 0.5])
     assert relative_error(g, -3 * g) == pytest.approx(1.0)
@@ -370,6 +381,7 @@ def test_relative_error_is_1_only_for_a_negative_multiple_or_a_zero():
 
 
 # ------------------------------------------------------- failing and assert_passed
+
 
 def test_failing_names_the_parameters_over_the_threshold():
     report = gradient_check(PROBLEM.cost, PROBLEM.params, _modified("db1", np.negative))

@@ -126,8 +126,12 @@ def released(lesson: str):
 
 def _headings(nb, pattern: re.Pattern) -> list[tuple[int, re.Match]]:
     """(cell index, match) of every line of the markdown cells matching `pattern`."""
-    return [(i, match) for i, cell in enumerate(nb.cells) if cell.cell_type == "markdown"
-            for match in pattern.finditer(cell.source)]
+    return [
+        (i, match)
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "markdown"
+        for match in pattern.finditer(cell.source)
+    ]
 
 
 def _exercises(nb) -> list[tuple[int, str, list[int]]]:
@@ -146,10 +150,12 @@ def test_template_title_goals_and_how_to_box(lesson):
     cells = source(lesson).cells
     number = lesson[:2]
     assert re.match(rf"# Lesson {number} \u00b7 \S", cells[0].source), (
-        f"the first cell is titled '# Lesson {number} \u00b7 Title'")
+        f"the first cell is titled '# Lesson {number} \u00b7 Title'"
+    )
     goals = next(i for i, c in enumerate(cells) if "## Learning goals" in c.source)
-    boxes = [i for i, c in enumerate(cells) if c.cell_type == "markdown"
-             and c.source.strip() == HOW_TO]
+    boxes = [
+        i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.strip() == HOW_TO
+    ]
     assert boxes == [goals + 1], "the how-to box, exactly as in the brief, right after the goals"
     assert goals <= 1
 
@@ -162,7 +168,8 @@ def test_template_exercise_headings_carry_their_points(lesson):
     assert len(headings) == len(exercises), "one '### Exercise N: name (P points)' per exercise"
     previous = -1
     for number, ((heading_at, match), (answer_at, grade_id, tests)) in enumerate(
-            zip(headings, exercises, strict=True), start=1):
+        zip(headings, exercises, strict=True), start=1
+    ):
         assert previous < heading_at < answer_at, f"the heading of {grade_id} precedes it"
         assert int(match[1]) == number, f"{match[0]}: exercises are numbered from 1"
         name = match[2]
@@ -175,17 +182,25 @@ def test_template_exercise_headings_carry_their_points(lesson):
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_template_every_test_cell_ends_its_visible_part_with_passed(lesson):
     nb = source(lesson)
-    headings = {answer_at: match[2] for (_, match), (answer_at, _, _) in zip(
-        _headings(nb, EXERCISE), _exercises(nb), strict=False)}
+    headings = {
+        answer_at: match[2]
+        for (_, match), (answer_at, _, _) in zip(
+            _headings(nb, EXERCISE), _exercises(nb), strict=False
+        )
+    }
     for answer_at, grade_id, tests in _exercises(nb):
         for t in tests:
             visible = nb.cells[t].source.split(HIDDEN)[0]
-            lines = [line for line in visible.splitlines()
-                     if line.strip() and not line.lstrip().startswith("#")]
+            lines = [
+                line
+                for line in visible.splitlines()
+                if line.strip() and not line.lstrip().startswith("#")
+            ]
             name = headings.get(answer_at, grade_id)
             assert lines and re.fullmatch(rf'checks\.passed\("{name}( [^"]*)?"\)', lines[-1]), (
-                f'{nbgrader_meta(nb.cells[t])["grade_id"]}: the visible tests end with '
-                f'checks.passed("{name}") (or "{name} <what else>" in a second test cell)')
+                f"{nbgrader_meta(nb.cells[t])['grade_id']}: the visible tests end with "
+                f'checks.passed("{name}") (or "{name} <what else>" in a second test cell)'
+            )
 
 
 def _bullets(text: str) -> list[str]:
@@ -206,14 +221,19 @@ def test_template_written_questions_have_headings_and_rubrics(lesson):
     headings = _headings(nb, WRITTEN)
     assert len(headings) == len(written), "one '### Written question N: topic (P points)' each"
     for number, ((heading_at, match), answer_at) in enumerate(
-            zip(headings, written, strict=True), start=1):
+        zip(headings, written, strict=True), start=1
+    ):
         points = nbgrader_meta(nb.cells[answer_at])["points"]
         assert heading_at < answer_at and int(match[1]) == number, match[0]
         assert int(match[3]) == points, f"{match[0]}: the answer cell is worth {points}"
         rubric = nb.cells[answer_at + 1]
         meta = nbgrader_meta(rubric)
-        assert rubric.cell_type == "markdown" and meta.get("locked") and not meta.get(
-            "grade") and not meta.get("solution"), "a locked, ungraded rubric cell follows"
+        assert (
+            rubric.cell_type == "markdown"
+            and meta.get("locked")
+            and not meta.get("grade")
+            and not meta.get("solution")
+        ), "a locked, ungraded rubric cell follows"
         head = RUBRIC.match(rubric.source)
         assert head and int(head[1]) == points, f"the rubric starts **Rubric ({points} points)**"
         criteria = [CRITERION.match(item) for item in _bullets(rubric.source)]
@@ -228,8 +248,11 @@ def test_template_points_total(lesson):
 
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_template_no_references_students_cannot_follow(lesson):
-    found = [f"cell {i}: {m[0]!r}" for i, cell in enumerate(released(lesson).cells)
-             for m in FORBIDDEN.finditer(cell.source)]
+    found = [
+        f"cell {i}: {m[0]!r}"
+        for i, cell in enumerate(released(lesson).cells)
+        for m in FORBIDDEN.finditer(cell.source)
+    ]
     assert found == [], "students have no notes and no lectures"
 
 
@@ -241,5 +264,6 @@ def test_template_glossary_links_the_course_glossary(lesson):
     assert "|" in glossary[0].source, "the glossary is a table"
     assert glossary[0].source.strip().splitlines()[-1] == GLOSSARY_LINK
     assert (ROOT / "lessons" / lesson / "../GLOSSARY.md").resolve() == (
-        ROOT / "lessons" / "GLOSSARY.md")
+        ROOT / "lessons" / "GLOSSARY.md"
+    )
     assert (ROOT / "lessons" / "GLOSSARY.md").is_file()

@@ -225,6 +225,7 @@ def test_mean_squared_error_properties(a):
 
 # ---------------------------------------------------------------- L2 regularization
 
+
 def _l2_params(seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     return {

@@ -135,8 +135,14 @@ def test_unit_lines_lie_where_each_weighted_sum_is_zero_with_arrows_to_the_posit
 
 def test_unit_lines_with_given_colors_and_labels_skip_a_unit_without_weights():
     fig, ax = plt.subplots()
-    plot_unit_lines([[0.0, 0.0], [2.0, -1.0]], [[1.0], [0.5]], ax=ax, colors=["k", "r"],
-                    labels=["dead", "alive"], arrows=False)
+    plot_unit_lines(
+        [[0.0, 0.0], [2.0, -1.0]],
+        [[1.0], [0.5]],
+        ax=ax,
+        colors=["k", "r"],
+        labels=["dead", "alive"],
+        arrows=False,
+    )
     (line,) = _unit_lines(ax)
     assert line.get_label() == "alive" and line.get_color() == "r"
     assert not [t for t in ax.texts if isinstance(t, Annotation)]

@@ -104,12 +104,20 @@ def assert_shape(actual: Any, expected_shape: tuple[int, ...], name: str = "resu
     """
     want = _as_shape(expected_shape)
     if isinstance(actual, (list, tuple)):
-        _fail(_message(f"{name}: expected a numpy array of shape {describe(want)}, got "
-                       f"{_a(type(actual))}", "use np.array(...) or numpy operations"))
+        _fail(
+            _message(
+                f"{name}: expected a numpy array of shape {describe(want)}, got {_a(type(actual))}",
+                "use np.array(...) or numpy operations",
+            )
+        )
     got = np.shape(actual)
     if got != want:
-        _fail(_message(f"{name}: expected shape {describe(want)}, got {describe(got)}",
-                       _shape_hint(got, want)))
+        _fail(
+            _message(
+                f"{name}: expected shape {describe(want)}, got {describe(got)}",
+                _shape_hint(got, want),
+            )
+        )
 
 
 def assert_type(actual: Any, expected_type: type | tuple[type, ...], name: str = "result") -> None:
@@ -176,8 +184,11 @@ def _value_hint(got: np.ndarray, want: np.ndarray, m: int | None, atol: float) -
         c = float(np.sum(got * want)) / denominator
         if abs(c - 1) > 1e-3 and c != 0 and matches(got / c):
             k = round(c)
-            maybe_m = f" (a missing 1/m, with m = {k}?)" if m is None and k >= 2 and abs(
-                c - k) < 1e-3 * k else ""
+            maybe_m = (
+                f" (a missing 1/m, with m = {k}?)"
+                if m is None and k >= 2 and abs(c - k) < 1e-3 * k
+                else ""
+            )
             return f"off by a constant factor: {c:.4g} times the expected values{maybe_m}"
     return ""
 
@@ -201,8 +212,9 @@ def _check_values(
     if got.size == 1:
         what = f"{name}: {values}"
     else:
-        what = (f"{name}: {int(far.sum())} of {got.size} values are wrong; "
-                f"at index {first}: {values}")
+        what = (
+            f"{name}: {int(far.sum())} of {got.size} values are wrong; at index {first}: {values}"
+        )
     with np.errstate(all="ignore"):
         hint = _value_hint(got, want, m, atol)
     _fail(_message(what, hint))
@@ -222,7 +234,8 @@ def _matches(actual: Any, wrong: Any, rtol: float, atol: float) -> bool:
     if isinstance(wrong, Mapping):
         return isinstance(actual, Mapping) and all(
             key in actual and _matches(actual[key], value, rtol, atol)
-            for key, value in wrong.items())
+            for key, value in wrong.items()
+        )
     if isinstance(actual, Mapping):
         return False
     try:
@@ -231,12 +244,16 @@ def _matches(actual: Any, wrong: Any, rtol: float, atol: float) -> bool:
     except (TypeError, ValueError):
         return False
     return got.shape == want.shape and bool(
-        np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True))
+        np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    )
 
 
 def _with_mistakes(
-    check: Callable[[], None], actual: Any, mistakes: Mapping[str, Any] | None,
-    rtol: float, atol: float,
+    check: Callable[[], None],
+    actual: Any,
+    mistakes: Mapping[str, Any] | None,
+    rtol: float,
+    atol: float,
 ) -> None:
     """Run `check`; when it fails and `actual` matches a wrong value of `mistakes`
     (hint text -> wrong value), fail with the same first line and that hint instead."""
@@ -270,8 +287,9 @@ def assert_scalar(
     `{"the loss of one example, not the mean over the m examples": loss_0}`: when the
     answer is wrong and equals one of them (same tolerance), the hint is that text.
     """
-    _with_mistakes(lambda: _assert_scalar(actual, expected, name, rtol, atol, m),
-                   actual, mistakes, rtol, atol)
+    _with_mistakes(
+        lambda: _assert_scalar(actual, expected, name, rtol, atol, m), actual, mistakes, rtol, atol
+    )
 
 
 def _assert_scalar(
@@ -281,10 +299,16 @@ def _assert_scalar(
         isinstance(actual, numbers.Real) or (isinstance(actual, np.ndarray) and actual.ndim == 0)
     ):
         if isinstance(actual, np.ndarray):
-            hint = ("use .item() or np.squeeze(...)" if actual.size == 1
-                    else "a sum or mean over the examples missing?")
-            _fail(_message(f"{name}: expected a single number, got an array of shape "
-                           f"{actual.shape}", hint))
+            hint = (
+                "use .item() or np.squeeze(...)"
+                if actual.size == 1
+                else "a sum or mean over the examples missing?"
+            )
+            _fail(
+                _message(
+                    f"{name}: expected a single number, got an array of shape {actual.shape}", hint
+                )
+            )
         _fail(f"{name}: expected a number, got {_a(type(actual))}")
     got = _numeric_array(actual, name)
     _check_values(got, np.asarray(expected, dtype=np.float64), name, rtol, atol, m)
@@ -315,8 +339,9 @@ def assert_close(
             When the answer is wrong and matches a wrong value (same shape, same
             tolerance), the message's hint is that text.
     """
-    _with_mistakes(lambda: _assert_close(actual, expected, name, rtol, atol, m),
-                   actual, mistakes, rtol, atol)
+    _with_mistakes(
+        lambda: _assert_close(actual, expected, name, rtol, atol, m), actual, mistakes, rtol, atol
+    )
 
 
 def _assert_close(
@@ -357,12 +382,21 @@ def assert_dict_close(
     """
     if mistakes is not None and not all(isinstance(v, Mapping) for v in mistakes.values()):
         raise TypeError("the mistakes of assert_dict_close map hint texts to dicts")
-    _with_mistakes(lambda: _assert_dict_close(actual, expected, name, rtol, atol, m),
-                   actual, mistakes, rtol, atol)
+    _with_mistakes(
+        lambda: _assert_dict_close(actual, expected, name, rtol, atol, m),
+        actual,
+        mistakes,
+        rtol,
+        atol,
+    )
 
 
 def _assert_dict_close(
-    actual: Any, expected: Mapping[str, Any], name: str, rtol: float, atol: float,
+    actual: Any,
+    expected: Mapping[str, Any],
+    name: str,
+    rtol: float,
+    atol: float,
     m: int | None,
 ) -> None:
     if not isinstance(actual, Mapping):
@@ -408,10 +442,21 @@ def _attr(obj: Any, name: str) -> Any:
     return inspect.getattr_static(obj, name, _MISSING)
 
 
-_LOADS_LOCAL = ("LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_DEREF", "LOAD_CLASSDEREF",
-                "LOAD_FAST_LOAD_FAST")
-_STORES = ("STORE_FAST", "STORE_DEREF", "STORE_NAME", "STORE_GLOBAL", "STORE_FAST_LOAD_FAST",
-           "STORE_FAST_STORE_FAST")
+_LOADS_LOCAL = (
+    "LOAD_FAST",
+    "LOAD_FAST_CHECK",
+    "LOAD_DEREF",
+    "LOAD_CLASSDEREF",
+    "LOAD_FAST_LOAD_FAST",
+)
+_STORES = (
+    "STORE_FAST",
+    "STORE_DEREF",
+    "STORE_NAME",
+    "STORE_GLOBAL",
+    "STORE_FAST_LOAD_FAST",
+    "STORE_FAST_STORE_FAST",
+)
 
 
 @dataclass(frozen=True)
@@ -532,8 +577,9 @@ def _find_reference(func: Any, forbidden: dict[int, Any]) -> tuple[Any, str | No
 
     def visit(fn: Any, via: str | None) -> tuple[Any, str | None] | None:
         for obj in _unwrapped(fn):
-            bound = [*obj.args, *obj.keywords.values()] if isinstance(
-                obj, functools.partial) else []
+            bound = (
+                [*obj.args, *obj.keywords.values()] if isinstance(obj, functools.partial) else []
+            )
             for candidate in (obj, *bound):
                 if id(candidate) in forbidden:
                     return forbidden[id(candidate)], via
@@ -557,9 +603,13 @@ def _find_reference(func: Any, forbidden: dict[int, Any]) -> tuple[Any, str | No
 def _bindings(target: Any, spaces: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
     """Every (namespace, name) bound to `target` in `spaces` and in the modules of its package."""
     package = (getattr(target, "__module__", None) or "").partition(".")[0]
-    modules = [vars(mod) for key, mod in list(sys.modules.items())
-               if package and (key == package or key.startswith(package + "."))
-               and isinstance(mod, types.ModuleType)]
+    modules = [
+        vars(mod)
+        for key, mod in list(sys.modules.items())
+        if package
+        and (key == package or key.startswith(package + "."))
+        and isinstance(mod, types.ModuleType)
+    ]
     found, done = [], set()
     for space in [*spaces, *modules]:
         if id(space) in done:
@@ -689,8 +739,11 @@ _LOOPING = [
     (np.frompyfunc, "np.frompyfunc"),
 ]
 _LOOPING_IDS = {id(f): kind for f, kind in _LOOPING}
-_COMPREHENSION = {"BUILD_LIST": "a list comprehension", "BUILD_SET": "a set comprehension",
-                  "BUILD_MAP": "a dict comprehension"}
+_COMPREHENSION = {
+    "BUILD_LIST": "a list comprehension",
+    "BUILD_SET": "a set comprehension",
+    "BUILD_MAP": "a dict comprehension",
+}
 
 
 def _looping_kind(obj: Any) -> str | None:
@@ -724,10 +777,19 @@ def _while_line(code: types.CodeType, lines: list[int]) -> int | None:
 
 
 _JUMPS = frozenset(dis.hasjrel + dis.hasjabs)
-_NO_FALL_THROUGH = frozenset({
-    "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP", "JUMP_NO_INTERRUPT",
-    "RETURN_VALUE", "RETURN_CONST", "RAISE_VARARGS", "RERAISE",
-})
+_NO_FALL_THROUGH = frozenset(
+    {
+        "JUMP_FORWARD",
+        "JUMP_BACKWARD",
+        "JUMP_BACKWARD_NO_INTERRUPT",
+        "JUMP",
+        "JUMP_NO_INTERRUPT",
+        "RETURN_VALUE",
+        "RETURN_CONST",
+        "RAISE_VARARGS",
+        "RERAISE",
+    }
+)
 
 
 def _reaches(instructions: list[dis.Instruction], start: int, goal: int) -> bool:
@@ -790,22 +852,31 @@ def _bytecode_loops(code: types.CodeType, function: str) -> list[Loop]:
     spans = sorted(
         (ins.argval, ins.offset)
         for ins in instructions
-        if ins.opcode in _JUMPS and "NO_INTERRUPT" not in ins.opname  # not yield from / await
-        and ins.argval < ins.offset and ins.argval not in for_offsets
+        if ins.opcode in _JUMPS
+        and "NO_INTERRUPT" not in ins.opname  # not yield from / await
+        and ins.argval < ins.offset
+        and ins.argval not in for_offsets
         and _reaches(instructions, ins.argval, ins.offset)
     )
     groups: list[list[tuple[int, int]]] = []
     for start, end in spans:
-        group = next((g for g in groups if any(
-            start == s or s < start <= e < end or start < s <= end < e for s, e in g)), None)
+        group = next(
+            (
+                g
+                for g in groups
+                if any(start == s or s < start <= e < end or start < s <= end < e for s, e in g)
+            ),
+            None,
+        )
         if group is None:
             groups.append([(start, end)])
         else:
             group.append((start, end))
     for group in groups:
         low, high = min(s for s, _ in group), max(e for _, e in group)
-        lines = [n for ins in instructions if low <= ins.offset <= high
-                 if (n := _line(ins)) is not None]
+        lines = [
+            n for ins in instructions if low <= ins.offset <= high if (n := _line(ins)) is not None
+        ]
         found.append(Loop("a while loop", function, _while_line(code, lines)))
     return found
 
@@ -817,8 +888,11 @@ def _own_functions(obj: Any, home: dict[str, Any]) -> list[types.FunctionType]:
     for candidate in (obj, *_contents(obj)):
         for item in _unwrapped(candidate):
             if isinstance(item, functools.partial):
-                found += [a for a in (*item.args, *item.keywords.values())
-                          if isinstance(a, types.FunctionType) and a.__globals__ is home]
+                found += [
+                    a
+                    for a in (*item.args, *item.keywords.values())
+                    if isinstance(a, types.FunctionType) and a.__globals__ is home
+                ]
             if isinstance(item, types.FunctionType) and item.__globals__ is home:
                 found.append(item)
     return found
@@ -831,10 +905,12 @@ def _inner_recursion(code: types.CodeType, function: str) -> list[Loop]:
     for inner in (c for c in code.co_consts if isinstance(c, types.CodeType)):
         calls_itself = inner.co_name in inner.co_freevars and any(
             ins.opname == "LOAD_DEREF" and ins.argval == inner.co_name
-            for ins in dis.get_instructions(inner))
+            for ins in dis.get_instructions(inner)
+        )
         if calls_itself:
-            found.append(Loop("recursion", f"{inner.co_name}() -> {inner.co_name}()",
-                              inner.co_firstlineno))
+            found.append(
+                Loop("recursion", f"{inner.co_name}() -> {inner.co_name}()", inner.co_firstlineno)
+            )
         found += _inner_recursion(inner, function)
     return found
 
@@ -881,8 +957,9 @@ def _cycles(edges: dict[int, list[tuple[int, int | None]]], names: dict[int, str
     return found
 
 
-def _path(edges: dict[int, list[tuple[int, int | None]]], start: int, goal: int,
-          within: set[int]) -> list[int]:
+def _path(
+    edges: dict[int, list[tuple[int, int | None]]], start: int, goal: int, within: set[int]
+) -> list[int]:
     """The nodes of a shortest path from `start` to `goal` (excluded) inside `within`."""
     came: dict[int, int | None] = {start: None}
     queue = [start]
@@ -944,10 +1021,12 @@ def find_python_loops(func: Callable) -> list[Loop]:
         found += _inner_recursion(fn.__code__, name)
         uses = [(None, obj, True) for obj in _defaults(fn)] + [
             (load.ins, load.obj, load.fresh)
-            for load in _loads(fn.__code__, fn.__globals__, _closure(fn))]
+            for load in _loads(fn.__code__, fn.__globals__, _closure(fn))
+        ]
         for ins, obj, fresh in uses:
             kind = _looping_kind(obj) or next(
-                (k for c in _contents(obj) if (k := _looping_kind(c))), None)
+                (k for c in _contents(obj) if (k := _looping_kind(c))), None
+            )
             if kind and fresh:
                 found.append(Loop(kind, name, _line(ins) if ins else fn.__code__.co_firstlineno))
             for helper in _own_functions(obj, home):
@@ -1031,8 +1110,10 @@ def assert_vectorized(
         advice = "vectorize with numpy: operate on whole arrays (no loop over the examples)"
     else:
         s = "" if allowed_loops == 1 else "s"
-        what = (f"{name}: found {len(loops)} Python loops, at most {allowed_loops} loop{s} "
-                f"expected: {_listed(loops)}")
+        what = (
+            f"{name}: found {len(loops)} Python loops, at most {allowed_loops} loop{s} "
+            f"expected: {_listed(loops)}"
+        )
         advice = "keep the expected loop and vectorize the rest with numpy"
     _fail(_message(what, f"{advice}; {why}" if why else advice))
 
@@ -1045,6 +1126,9 @@ def assert_has_loop(
     `what` names the loop the exercise asks for; `name` defaults to `func.__name__`."""
     name = name or getattr(func, "__name__", "the function")
     if not find_python_loops(func):
-        _fail(_message(f"{name}: no Python loop found, but this exercise asks for {what}",
-                       f"write {what} as an explicit for loop; the vectorized version "
-                       "is another exercise"))
+        _fail(
+            _message(
+                f"{name}: no Python loop found, but this exercise asks for {what}",
+                f"write {what} as an explicit for loop; the vectorized version is another exercise",
+            )
+        )

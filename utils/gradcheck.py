@@ -226,8 +226,9 @@ class GradCheckReport:
         rows = [header, *self._rows()]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         lines = [self._verdict()]
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-                  for row in rows]
+        lines += [
+            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+        ]
         return "\n".join(lines + self._notes())
 
     def _repr_html_(self) -> str:
@@ -281,8 +282,9 @@ def _prepare(
     analytic = {}
     for name, arr in work.items():
         if name not in keys:
-            raise ValueError(f"grads is missing 'd{name}', the gradient of params['{name}'] "
-                             f"(shape {arr.shape})")
+            raise ValueError(
+                f"grads is missing 'd{name}', the gradient of params['{name}'] (shape {arr.shape})"
+            )
         key = keys[name]
         grad = np.asarray(as_array(grads[key], f"grads['{key}']"), dtype=np.float64)
         if grad.shape != arr.shape:
@@ -315,6 +317,7 @@ def _numeric_entries(
 
 def _ratio_words(c: float, m: int | None) -> str | None:
     """Name the constant factor `c` (analytic = c * numeric), or None for c == 1."""
+
     def near(value: float) -> bool:
         return abs(c - value) <= 1e-3 * abs(value)
 
@@ -350,8 +353,12 @@ def _reorderings(grad: np.ndarray) -> list[tuple[str, np.ndarray]]:
         return []
     if grad.shape[0] == grad.shape[1]:
         return [("is transposed (analytic.T = numerical): check the order of the product", grad.T)]
-    return [("has the right values in the wrong order: a reshape where a transpose belongs",
-             grad.reshape(grad.shape[::-1]).T)]
+    return [
+        (
+            "has the right values in the wrong order: a reshape where a transpose belongs",
+            grad.reshape(grad.shape[::-1]).T,
+        )
+    ]
 
 
 def _diagnose(
@@ -374,30 +381,42 @@ def _diagnose(
     grad, a, n = f"d{worst}", checked[worst], numeric[worst]
     if not np.all(np.isfinite(a)):
         first = tuple(int(i) for i in np.argwhere(~np.isfinite(analytic[worst]))[0])
-        return (f"{grad} holds NaN or infinite values (first at {first}): an overflow "
-                "(np.exp of a large z?), a 0/0 or a log(0)")
+        return (
+            f"{grad} holds NaN or infinite values (first at {first}): an overflow "
+            "(np.exp of a large z?), a 0/0 or a log(0)"
+        )
     if np.max(np.abs(a - n)) <= noise:
-        return (f"the differences in {grad} are within the rounding error of central "
-                f"differences ({noise:.1e}): the gradient is probably right; check again "
-                "with a larger eps, e.g. 1e-6")
+        return (
+            f"the differences in {grad} are within the rounding error of central "
+            f"differences ({noise:.1e}): the gradient is probably right; check again "
+            "with a larger eps, e.g. 1e-6"
+        )
     if np.linalg.norm(a) <= 1e-12 * np.linalg.norm(n):
-        return (f"{grad} is all zeros but the cost does change with {worst}: a zero gradient "
-                "(never computed, or overwritten?)")
+        return (
+            f"{grad} is all zeros but the cost does change with {worst}: a zero gradient "
+            "(never computed, or overwritten?)"
+        )
     if not np.any(n):
         return f"the cost does not change with {worst}, yet {grad} is not zero"
     c = _constant(a, n)
     words = None if c is None else _ratio_words(c, m)
     if words:
-        same = [f"d{other}" for other in failing if other != worst
-                and (c_other := _constant(checked[other], numeric[other])) is not None
-                and abs(c_other - c) <= 1e-3 * abs(c)]
+        same = [
+            f"d{other}"
+            for other in failing
+            if other != worst
+            and (c_other := _constant(checked[other], numeric[other])) is not None
+            and abs(c_other - c) <= 1e-3 * abs(c)
+        ]
         return f"{grad} {words}" + (f" (so are {', '.join(same)})" if same else "")
     for description, values in _reorderings(analytic[worst]):
         if relative_error(values.ravel()[flat[worst]], n) < _PATTERN_TOL:
             return f"{grad} {description}"
     if failing == [worst] and worst.startswith("b"):
-        return (f"{grad} is wrong and nothing else is: is it summed over all m examples, "
-                "np.sum(dZ, axis=1, keepdims=True) / m (not one example, not every axis)?")
+        return (
+            f"{grad} is wrong and nothing else is: is it summed over all m examples, "
+            "np.sum(dZ, axis=1, keepdims=True) / m (not one example, not every axis)?"
+        )
     return None
 
 
@@ -510,8 +529,10 @@ def sparse_check(
     work, analytic = _prepare(params, grads)
     cost = _cost(cost_fn, work)
     rng = np.random.default_rng(seed)
-    flat = {name: np.sort(rng.choice(x.size, size=min(k, x.size), replace=False))
-            for name, x in work.items()}
+    flat = {
+        name: np.sort(rng.choice(x.size, size=min(k, x.size), replace=False))
+        for name, x in work.items()
+    }
     numeric = {name: _numeric_entries(cost_fn, work, name, flat[name], eps) for name in work}
     method = f"sparse_check (k={k})"
     return _report(analytic, numeric, flat, threshold, m, _noise(cost, eps), method)

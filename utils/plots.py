@@ -137,12 +137,21 @@ def plot_unit_lines(
         if norm2 == 0.0:
             continue
         foot = centre - (float(w @ centre) + bias) / norm2 * w  # nearest point of the line
-        ax.axline(tuple(foot), tuple(foot + np.array([-w[1], w[0]])), color=color,
-                  linewidth=2, label=label)
+        ax.axline(
+            tuple(foot),
+            tuple(foot + np.array([-w[1], w[0]])),
+            color=color,
+            linewidth=2,
+            label=label,
+        )
         if arrows:
             tip = foot + 0.12 * span * w / np.sqrt(norm2)
-            ax.annotate("", xy=tuple(tip), xytext=tuple(foot),
-                        arrowprops={"arrowstyle": "->", "color": color, "linewidth": 2})
+            ax.annotate(
+                "",
+                xy=tuple(tip),
+                xytext=tuple(foot),
+                arrowprops={"arrowstyle": "->", "color": color, "linewidth": 2},
+            )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     if any(np.any(W != 0, axis=1)):

@@ -85,8 +85,11 @@ def _slug(text: str) -> str:
 
 def modules() -> list[str]:
     """The names of this package's `l*.py` data modules, sorted."""
-    return sorted(info.name for info in pkgutil.iter_modules(__path__)
-                  if info.name.startswith("l") and not info.ispkg)
+    return sorted(
+        info.name
+        for info in pkgutil.iter_modules(__path__)
+        if info.name.startswith("l") and not info.ispkg
+    )
 
 
 def cases() -> list[Case]:
