@@ -28,5 +28,10 @@ def canonical_hash(data: t.Any) -> str:
 
 
 def printable(text: str) -> str:
-    """`text` with control and non-ASCII characters escaped, for one-line messages."""
-    return text.encode("unicode_escape").decode("ascii")
+    """`text` for a one-line message: characters that do not print (controls, invisible
+    formatting, line breaks, bytes that were not UTF-8) escaped as `\\uXXXX`; names in any
+    script shown as they are."""
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
