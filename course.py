@@ -6,7 +6,10 @@
 
 Both create (or reuse) the virtual environment `.venv/` beside this file and install the
 pinned requirements into it; a stamp file skips the install when nothing changed.
-Extra arguments after `test` go to pytest (for example `python3 course.py test -k utils`).
+Extra arguments after `test` go to pytest (for example `python3 course.py test -k utils`),
+after `open` to JupyterLab (for example `python3 course.py open --no-browser --port 9999`).
+Run as root (a container, a cloud VM), `open` adds what Jupyter needs to run as root and
+says so.
 """
 
 from __future__ import annotations
@@ -53,8 +56,24 @@ def ensure_environment(requirements: str) -> None:
     stamp.touch()
 
 
-# Debian packages the test suite needs: the grader's sandbox and the browser tests' Chromium.
-SYSTEM_PACKAGES = {"bwrap": "bubblewrap", "chromium": "chromium"}
+def _has_system_venv() -> bool:
+    """Whether the distribution's python3 can make virtual environments (Debian splits
+    that into python3-venv)."""
+    system = Path("/usr/bin/python3")
+    if not system.exists():
+        return True  # not Debian's layout: nothing to install
+    check = subprocess.run([str(system), "-c", "import ensurepip, venv"], capture_output=True)
+    return check.returncode == 0
+
+
+# Debian packages the test suite needs, with how to tell each is there: the grader's
+# sandbox, the browser tests' Chromium, and venv for the normal-user runs of the grader
+# (with Debian's python3, which every user can run).
+SYSTEM_PACKAGES = {
+    "bubblewrap": lambda: shutil.which("bwrap") is not None,
+    "chromium": lambda: shutil.which("chromium") is not None,
+    "python3-venv": _has_system_venv,
+}
 
 
 def ensure_system_packages() -> None:
@@ -63,7 +82,7 @@ def ensure_system_packages() -> None:
     Elsewhere, say what is missing and go on: the tests that need it fail saying how to
     get it.
     """
-    missing = [pkg for cmd, pkg in SYSTEM_PACKAGES.items() if shutil.which(cmd) is None]
+    missing = [pkg for pkg, present in SYSTEM_PACKAGES.items() if not present()]
     if not missing:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -84,19 +103,34 @@ def course_environment() -> dict[str, str]:
     return {**ONE_BLAS_THREAD, **os.environ}
 
 
-def open_course() -> None:
+def _release_directory() -> str:
+    """The students' notebooks, as nbgrader_config.py names them (lessons/)."""
+    query = "from autograder.config import Course; print(Course.at().release)"
+    return subprocess.run(
+        [str(PYTHON), "-c", query], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def open_course(jupyter_args: list[str]) -> None:
     ensure_environment("requirements.txt")
-    os.execve(
-        str(BIN / "jupyter"),
-        [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT / 'lessons'}"],
-        course_environment(),
-    )
+    argv = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={_release_directory()}"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        print(
+            "note: running as root (a container or a cloud machine?): starting JupyterLab "
+            "with --allow-root, which Jupyter requires for root; as a normal user it is not "
+            "needed",
+            flush=True,
+        )
+        argv.append("--allow-root")
+    os.execve(argv[0], argv + jupyter_args, course_environment())
 
 
 def run_tests(pytest_args: list[str]) -> None:
     ensure_environment("requirements-dev.txt")
     ensure_system_packages()
     _run(BIN / "ruff", "check", ".")
+    _run(BIN / "ruff", "format", "--check", ".")
+    _run(BIN / "mypy")
     env = dict(course_environment(), PYTHONHASHSEED="0")
     result = subprocess.run([str(PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
     sys.exit(result.returncode)
@@ -106,7 +140,7 @@ def main(argv: list[str]) -> None:
     if not argv or argv[0] not in {"open", "test"}:
         sys.exit(__doc__)
     if argv[0] == "open":
-        open_course()
+        open_course(argv[1:])
     else:
         run_tests(argv[1:])
 

@@ -40,9 +40,17 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
 
 @pytest.fixture(scope="session")
 def batch():
-    """Every crafted submission graded once per session (sandboxed, two workers)."""
+    """Every crafted submission graded once per session (sandboxed, two workers), by the user
+    running the suite. The sandbox, isolation, limits and tampering modules override it with
+    `tests.grading_crafted.batch_in_each_mode` (root and a normal user)."""
     from tests.grading_crafted import graded_batch
     from tests.grading_helpers import require_sandbox
 
     require_sandbox()
     return graded_batch()
+
+
+@pytest.fixture(scope="session")
+def suite_batch(batch):
+    """The suite user's batch, also in the modules that override `batch`."""
+    return batch

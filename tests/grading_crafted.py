@@ -1,7 +1,11 @@
 """Crafted submissions of the test lesson, graded together in one batch (see `graded_batch`).
 
 Each student id names what the submission does; the test modules check the outcome of
-each. Grading them in one run (two workers) keeps the suite fast.
+each. Grading them in one run (two workers) keeps the suite fast. A batch is graded in one
+of `GRADER_MODES`: by the user running the suite, in this process ("suite user"), and, when
+that user is root, also by a normal user ("normal user") with a Python of their own, as an
+instructor grades on a laptop or a lab server; the sandbox, isolation, limits and tampering
+tests run on both (the `batch_in_each_mode` fixture).
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import atexit
 import copy
 import json
+import os
 import shutil
 import socket
 import tempfile
@@ -17,10 +22,43 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder.batch.grade import Summary, grade
-from tests.grading_helpers import LESSON, LIMITS, make_course, submission, write_submission
+from tests.grading_helpers import (
+    LESSON,
+    LIMITS,
+    make_course,
+    require_sandbox,
+    submission,
+    write_submission,
+)
+from tests.support.environments import (
+    course_python,
+    give,
+    normal_user,
+    run_as,
+    system_python,
+    user_environment,
+)
+
+SUITE_USER = "suite user"
+NORMAL_USER = "normal user"
+GRADER_MODES = [SUITE_USER, NORMAL_USER] if os.geteuid() == 0 else [SUITE_USER]
+
+# What the normal user runs: `grade` through the Python API, its summary printed as JSON.
+GRADE_AS_USER = """
+import dataclasses, json, sys
+from pathlib import Path
+from autograder.batch.grade import grade
+from autograder.limits import Limits
+args = json.loads(sys.argv[1])
+summary = grade(args["lesson"], Path(args["submissions"]), Path(args["course_dir"]),
+                workers=2, limits=Limits.from_json(args["limits"]), root=Path(args["root"]),
+                progress=False)
+print(json.dumps(dataclasses.asdict(summary)))
+"""
 
 WRONG_SCALE = "def scale(x, k):\n    return np.asarray(x, dtype=float) * k + 1"
 WRONG_MEAN = "def mean_sq(v):\n    return 0.0"
@@ -117,12 +155,15 @@ def crafted(root: Path, submissions: Path, course_dir: Path, port: int) -> dict[
             str(course_dir),
             str(submissions / "correct" / f"{LESSON}.ipynb"),
             str(Path(__file__).resolve().parent.parent),
+            str(root.parent / "home" / "private.txt"),
+            str(root.parent),
         ],
         writes=[
             "../../../solutions/evil.txt",
             str(root / "solutions" / "evil.txt"),
             str(course_dir / "evil.txt"),
             str(Path(__file__).resolve().parent.parent / "evil.txt"),
+            str(root.parent / "home" / "evil.txt"),
             "/tmp/work/scratch.txt",
         ],
         port=port,
@@ -283,14 +324,43 @@ def _padded(nb: nbformat.NotebookNode, size: int) -> nbformat.NotebookNode:
     return nb
 
 
-_BATCH: Batch | None = None
+_BATCHES: dict[str, Batch] = {}
 
 
-def graded_batch() -> Batch:
-    """Grade every crafted submission once per test session (two workers, sandboxed)."""
-    global _BATCH
-    if _BATCH is None:
-        base = Path(tempfile.mkdtemp(prefix="autograder-batch-"))
+def _grade_as_normal_user(root: Path, folder: Path, course_dir: Path) -> Summary:
+    """Grade the batch as the normal user, with a Python of their own (root runs only)."""
+    user = normal_user()
+    python = course_python(system_python(), for_all=True)
+    home = root.parent / "home"
+    home.mkdir(exist_ok=True)
+    give(root.parent, user)
+    args = {
+        "lesson": LESSON,
+        "submissions": str(folder),
+        "course_dir": str(course_dir),
+        "limits": LIMITS.to_json(),
+        "root": str(root),
+    }
+    done = run_as(
+        user,
+        [str(python), "-c", GRADE_AS_USER, json.dumps(args)],
+        user_environment(user, python, home),
+        cwd=home,
+        timeout=900,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"grading as {user.name} failed:\n{done.stderr[-3000:]}")
+    return Summary(**json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def graded_batch(mode: str = SUITE_USER) -> Batch:
+    """Grade every crafted submission once per test session and mode (two workers,
+    sandboxed); see the module docstring."""
+    if mode not in _BATCHES:
+        # A normal user grades in their home, as an instructor would (not under /tmp, which
+        # the sandbox replaces by its own and would hide anyway).
+        home = normal_user().home if mode == NORMAL_USER else None
+        base = Path(tempfile.mkdtemp(prefix="autograder-batch-", dir=home))
         atexit.register(shutil.rmtree, base, True)
         root = make_course(base / "course")
         folder = base / "submitted"
@@ -307,10 +377,29 @@ def graded_batch() -> Batch:
             nbformat.write(submission(root), str(folder / "missing" / "renamed.ipynb"))
             (folder / ".hidden").mkdir()
             (folder / ".DS_Store").write_text("junk")
-            summary = grade(
-                LESSON, folder, course_dir, workers=2, limits=LIMITS, root=root, progress=False
-            )
+            (base / "home").mkdir()
+            (base / "home" / "private.txt").write_text("the grader's own file")
+            if mode == NORMAL_USER:
+                summary = _grade_as_normal_user(root, folder, course_dir)
+            else:
+                summary = grade(
+                    LESSON,
+                    folder,
+                    course_dir,
+                    workers=2,
+                    limits=LIMITS,
+                    root=root,
+                    progress=False,
+                )
         finally:
             listener.close()
-        _BATCH = Batch(root, folder, course_dir, summary, listener.hits)
-    return _BATCH
+        _BATCHES[mode] = Batch(root, folder, course_dir, summary, listener.hits)
+    return _BATCHES[mode]
+
+
+@pytest.fixture(scope="session", params=GRADER_MODES, name="batch")
+def batch_in_each_mode(request: pytest.FixtureRequest) -> Batch:
+    """The crafted batch graded in each of `GRADER_MODES` (tests using it run once per
+    mode): import it into a test module to override the suite user's `batch`."""
+    require_sandbox()
+    return graded_batch(request.param)

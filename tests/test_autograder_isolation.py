@@ -12,6 +12,7 @@ import pytest
 from autograder.batch.grade import grade
 from autograder.config import ROOT, CourseError
 from autograder.kernel import sandbox
+from tests.grading_crafted import batch_in_each_mode  # noqa: F401  (`batch`, in each mode)
 from tests.grading_helpers import (
     LESSON,
     LIMITS,

@@ -17,6 +17,7 @@ from autograder.config import Course
 from autograder.job.jobs import grade_job_async
 from autograder.kernel.sandbox import INSIDE_CONNECTION_FILE, ROOT_UID_BASE
 from autograder.limits import Limits
+from tests.grading_crafted import batch_in_each_mode  # noqa: F401  (`batch`, in each mode)
 from tests.grading_helpers import LESSON, require_sandbox, result_of, submission
 
 
@@ -78,12 +79,12 @@ def test_the_batch_went_on(batch):
     assert result_of(batch.course_dir, "correct")["status"] == "graded"
 
 
-def test_notebook_time_limit_fails_the_submission_with_the_reason(tmp_path, batch):
+def test_notebook_time_limit_fails_the_submission_with_the_reason(tmp_path, suite_batch):
     require_sandbox()
-    course = CourseDir(batch.course_dir)
-    package = build_package(course, LESSON, Course.at(batch.root))
+    course = CourseDir(suite_batch.course_dir)
+    package = build_package(course, LESSON, Course.at(suite_batch.root))
     slow = submission(
-        batch.root,
+        suite_batch.root,
         extra={g: "import time\ntime.sleep(3)" for g in ("setup", "scale", "mean_sq", "double")},
     )
     path = tmp_path / "slow.ipynb"

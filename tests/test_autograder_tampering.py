@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.grading_crafted import batch_in_each_mode  # noqa: F401  (`batch`, in each mode)
 from tests.grading_helpers import result_of
 
 

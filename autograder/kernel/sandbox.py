@@ -34,7 +34,7 @@ from ..common import ONE_BLAS_THREAD
 from ..config import CourseError
 from ..limits import Limits
 
-INSTALL_HINT = "apt-get install bubblewrap"
+INSTALL_HINT = "apt-get install bubblewrap (Debian, Ubuntu) or dnf install bubblewrap (Fedora)"
 UNSAFE_HINT = "or pass --unsafe to grade without isolation"
 
 # Paths inside the sandbox.
@@ -264,8 +264,8 @@ def plan_kernel(
     python_paths = _python_paths()
     _check_exposure(python_paths, private or [])
     args = [bwrap]
-    if uid is None:
-        args += ["--unshare-all", "--cap-drop", "ALL"]
+    if uid is None:  # a normal user: a user namespace of the sandbox's own
+        args += ["--unshare-user", "--unshare-all", "--cap-drop", "ALL"]
         if _bwrap_version(bwrap) >= (0, 8):
             args += ["--disable-userns"]  # no nested user namespaces for student code
     else:  # root: no user namespace, the bootstrap drops to `uid`
@@ -307,11 +307,57 @@ def plan_kernel(
     return KernelLaunch(args, str(scratch), {}, f"{INSIDE_IPC_DIR}/k", sandboxed=True, uid=uid)
 
 
+SYSCTL = Path("/proc/sys")
+README_SECTION = "autograder/README.md, 'Where grading is safe'"
+
+
+def _sysctl(name: str, root: Path = SYSCTL) -> str | None:
+    try:
+        return (root / name).read_text().strip()
+    except OSError:
+        return None
+
+
+def userns_problem(detail: str, root: Path = SYSCTL) -> str:
+    """Why bubblewrap, run by a normal user, could not create its user namespace, and the
+    fix; `detail` is bubblewrap's last line of error, `root` where the sysctls are."""
+    if _sysctl("kernel/apparmor_restrict_unprivileged_userns", root) == "1":
+        return (
+            "AppArmor restricts unprivileged user namespaces here "
+            "(kernel.apparmor_restrict_unprivileged_userns = 1, as on Ubuntu 23.10 and later): "
+            f"give bwrap the AppArmor profile shown in {README_SECTION}, or grade as root"
+        )
+    if _sysctl("kernel/unprivileged_userns_clone", root) == "0":
+        return (
+            "unprivileged user namespaces are switched off (kernel.unprivileged_userns_clone = "
+            "0): as root, `sysctl -w kernel.unprivileged_userns_clone=1` (and put it in "
+            "/etc/sysctl.d/ to keep it), or grade as root"
+        )
+    if _sysctl("user/max_user_namespaces", root) == "0":
+        return (
+            "user namespaces are switched off (user.max_user_namespaces = 0): as root, "
+            "`sysctl -w user.max_user_namespaces=15000` (and put it in /etc/sysctl.d/), or "
+            "grade as root"
+        )
+    return (
+        f"bubblewrap could not create its namespaces ({detail}); a container or a security "
+        "policy may forbid user namespaces for normal users: grade as root, or on a machine "
+        f"that allows them ({README_SECTION})"
+    )
+
+
 def sandbox_problem(private: list[Path] | None = None) -> str | None:
-    """Why the sandbox cannot run here (a one-line message), or None when it can.
+    """Why the sandbox cannot run here (a one-line message naming the cause and the fix), or
+    None when it can.
 
     Starts one throw-away sandbox that imports numpy as the kernel would.
     """
+    if sys.platform != "linux":
+        return (
+            f"the sandbox needs Linux and bubblewrap, and this is {sys.platform}: grade on "
+            f"Linux, or in a Linux virtual machine or container ({README_SECTION}), "
+            f"{UNSAFE_HINT}"
+        )
     if bwrap_path() is None:
         return f"bubblewrap (bwrap) is not installed: {INSTALL_HINT}, {UNSAFE_HINT}"
     with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
@@ -334,10 +380,9 @@ def sandbox_problem(private: list[Path] | None = None) -> str | None:
             return f"bubblewrap could not start a sandbox ({exc}); {UNSAFE_HINT}"
         if proc.returncode != 0:
             detail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-            return (
-                f"bubblewrap could not start a sandbox ({detail}); user namespaces may be "
-                f"disabled on this machine; {UNSAFE_HINT}"
-            )
+            if launch.uid is None and detail.startswith("bwrap:"):
+                return f"{userns_problem(detail)}; {UNSAFE_HINT}"
+            return f"the sandbox could not start Python ({detail}); {UNSAFE_HINT}"
     return None
 
 
