@@ -1,5 +1,7 @@
-"""Shared package of the course: reference implementations, gradient checkers, test-cell
-checks, data sets, plots and widgets. Modules are imported on demand:
+"""Shared package of the course.
+
+Reference implementations, gradient checkers, test-cell checks, data sets, plots and
+widgets. Modules are imported on demand:
 
     from utils.activations import sigmoid
     from utils import checks

@@ -1,5 +1,7 @@
-"""Broadcasting, rule by rule (lesson 03): the decision for two shapes, a picture of how the
-operands stretch, and the explorer that shows both.
+"""Broadcasting, rule by rule (lesson 03).
+
+The decision for two shapes, a picture of how the operands stretch, and the explorer that
+shows both.
 
     from utils import broadcasting
 
@@ -38,6 +40,9 @@ __all__ = [
     "explorer",
     "fmt",
 ]
+
+ShapeLike = int | Sequence[int]
+"""A shape: a tuple (or other sequence) of non-negative ints; an int is a 1-axis shape."""
 
 #: The shapes the explorer offers, from a scalar to three axes.
 SHAPES: tuple[tuple[int, ...], ...] = (
@@ -105,6 +110,7 @@ class Explanation:
 
     @property
     def ok(self) -> bool:
+        """Whether the two shapes broadcast (`result` is not None)."""
         return self.result is not None
 
     def __str__(self) -> str:
@@ -116,14 +122,14 @@ class Explanation:
                 f"rule 1: pad on the left with 1s -> A {fmt(self.padded_a)}, B {fmt(self.padded_b)}"
             )
         lines.extend(self.axes)
-        if self.ok:
+        if self.result is not None:
             lines.append(f"result shape: {fmt(self.result)}")
         else:
             lines.append(f"ValueError: {self.error}")
         return "\n".join(lines)
 
 
-def explain(shape_a, shape_b) -> Explanation:
+def explain(shape_a: ShapeLike, shape_b: ShapeLike) -> Explanation:
     """Apply the broadcasting rules to two shapes and say, axis by axis, what decides.
 
     shape_a, shape_b: tuples of non-negative ints (an int means a 1-axis shape).
@@ -160,13 +166,13 @@ def explain(shape_a, shape_b) -> Explanation:
     return out
 
 
-def broadcast_shape(shape_a, shape_b) -> tuple[int, ...]:
+def broadcast_shape(shape_a: ShapeLike, shape_b: ShapeLike) -> tuple[int, ...]:
     """The shape of `A op B` for arrays of shapes `shape_a` and `shape_b` (reference).
 
     Raises `ValueError` (with numpy's message) when they do not broadcast.
     """
     e = explain(shape_a, shape_b)
-    if not e.ok:
+    if e.result is None:
         raise ValueError(e.error)
     return e.result
 
@@ -224,7 +230,7 @@ def _rect(x, y, colour, alpha, hatch):
     )
 
 
-def draw_broadcast(shape_a, shape_b, fig: Figure | None = None) -> Figure:
+def draw_broadcast(shape_a: ShapeLike, shape_b: ShapeLike, fig: Figure | None = None) -> Figure:
     """Picture `A + B` for arrays of the two shapes: each operand stretched to the result.
 
     Solid cells are the array itself; faded, hatched cells are where rule 4 reuses its
@@ -244,7 +250,11 @@ def draw_broadcast(shape_a, shape_b, fig: Figure | None = None) -> Figure:
             0.5,
             0.5,
             f"A {fmt(e.shape_a)}  op  B {fmt(e.shape_b)}\n\n"
-            + (f"result {fmt(e.result)}" if e.ok else f"error on axis {e.failing_axis}")
+            + (
+                f"result {fmt(e.result)}"
+                if e.result is not None
+                else f"error on axis {e.failing_axis}"
+            )
             + "\n\n(pictures are drawn for at most two axes;\nthe rules work the same)",
             ha="center",
             va="center",
@@ -254,13 +264,14 @@ def draw_broadcast(shape_a, shape_b, fig: Figure | None = None) -> Figure:
     a2, b2 = _as_2d(e.shape_a), _as_2d(e.shape_b)
     A = np.arange(1, a2[0] * a2[1] + 1, dtype=float).reshape(a2)
     B = 10.0 * np.arange(1, b2[0] * b2[1] + 1, dtype=float).reshape(b2)
-    if e.ok:
+    if e.result is not None:
         full = _as_2d(e.result)
         _grid(axes[0], a2, full, A, _COLOURS["A"], f"A {fmt(e.shape_a)} stretched")
         _grid(axes[1], b2, full, B, _COLOURS["B"], f"B {fmt(e.shape_b)} stretched")
         R = A + B if 0 not in full else None
         _grid(axes[2], full, full, R, _COLOURS["result"], f"A + B {fmt(e.result)}")
     else:
+        assert e.failing_axis is not None  # explain() sets it whenever result is None
         _grid(axes[0], a2, a2, A, _COLOURS["A"], f"A {fmt(e.shape_a)}")
         _grid(axes[1], b2, b2, B, _COLOURS["B"], f"B {fmt(e.shape_b)}")
         axes[2].set_axis_off()
@@ -282,7 +293,9 @@ def draw_broadcast(shape_a, shape_b, fig: Figure | None = None) -> Figure:
 # ----------------------------------------------------------------------------- explorer
 
 
-def explorer(shape_a=(3, 4), shape_b=(4,), shapes: Sequence = SHAPES) -> Explorer:
+def explorer(
+    shape_a: ShapeLike = (3, 4), shape_b: ShapeLike = (4,), shapes: Sequence[ShapeLike] = SHAPES
+) -> Explorer:
     """Pick two shapes; see the rules applied axis by axis, and the stretched operands.
 
     `shapes` are the choices offered in both drop-downs (tuples of ints); `shape_a` and

@@ -55,8 +55,10 @@ __all__ = [
 
 
 def passed(name: str) -> None:
-    """Print the one success line that ends the visible part of every test cell:
-    `✔ {name}: all visible tests passed.` (to stdout)."""
+    """Print the one success line that ends the visible part of every test cell.
+
+    The line, on stdout: `✔ {name}: all visible tests passed.`
+    """
     print(f"\u2714 {name}: all visible tests passed.")
 
 
@@ -97,10 +99,8 @@ def _as_shape(expected_shape: Iterable[int]) -> tuple[int, ...]:
 def assert_shape(actual: Any, expected_shape: tuple[int, ...], name: str = "result") -> None:
     """Fail unless `actual` is a numpy array (or number) of shape `expected_shape`.
 
-    Args:
-        actual: the student's array.
-        expected_shape: e.g. `(n_h, 1)`; `()` for a number.
-        name: what `actual` is called in the message.
+    actual: the student's array; expected_shape: e.g. `(n_h, 1)`, `()` for a number;
+    name: what `actual` is called in the message.
     """
     want = _as_shape(expected_shape)
     if isinstance(actual, (list, tuple)):
@@ -228,9 +228,12 @@ def _numeric_array(actual: Any, name: str) -> np.ndarray:
 
 
 def _matches(actual: Any, wrong: Any, rtol: float, atol: float) -> bool:
-    """Whether `actual` equals the wrong answer `wrong` within tolerance: same shape and
-    values for arrays and numbers; for a dict `wrong`, every key of it present in `actual`
-    with a matching value (so a mistake can name only the entries it changes)."""
+    """Whether `actual` equals the wrong answer `wrong` within tolerance.
+
+    For arrays and numbers: the same shape and values; for a dict `wrong`, every key of it
+    present in `actual` with a matching value (so a mistake can name only the entries it
+    changes).
+    """
     if isinstance(wrong, Mapping):
         return isinstance(actual, Mapping) and all(
             key in actual and _matches(actual[key], value, rtol, atol)
@@ -255,8 +258,11 @@ def _with_mistakes(
     rtol: float,
     atol: float,
 ) -> None:
-    """Run `check`; when it fails and `actual` matches a wrong value of `mistakes`
-    (hint text -> wrong value), fail with the same first line and that hint instead."""
+    """Run `check`, turning its failure into the hint of a matching mistake.
+
+    When `check` fails and `actual` matches a wrong value of `mistakes` (hint text ->
+    wrong value), fail with the same first line and that hint instead.
+    """
     if mistakes is not None and not isinstance(mistakes, Mapping):
         raise TypeError("mistakes must be a dict {hint text: wrong value}")
     try:
@@ -279,11 +285,12 @@ def assert_scalar(
     m: int | None = None,
     mistakes: Mapping[str, Any] | None = None,
 ) -> None:
-    """Fail unless `actual` is one real number (a float, numpy number or 0-d array) close
-    to `expected`: `|actual - expected| <= atol + rtol |expected|`.
+    """Fail unless `actual` is one real number close to `expected`.
 
-    `m`, when given, lets the message spot a missing or extra `1/m`. `mistakes` maps a
-    hint text to the wrong value a conceptual mistake gives, e.g.
+    actual: a float, a numpy number or a 0-d array, shape `()`; it must satisfy
+    `|actual - expected| <= atol + rtol |expected|`. `m`, when given, lets the message spot
+    a missing or extra `1/m`. `mistakes` maps a hint text to the wrong value a conceptual
+    mistake gives, e.g.
     `{"the loss of one example, not the mean over the m examples": loss_0}`: when the
     answer is wrong and equals one of them (same tolerance), the hint is that text.
     """
@@ -326,18 +333,15 @@ def assert_close(
 ) -> None:
     """Fail unless `actual` matches `expected` in type, shape and values (within tolerance).
 
-    Args:
-        actual: the student's result: an array of any shape, or a number.
-        expected: the right result; a number means `actual` must be one (`assert_scalar`),
-            an array (or a list) means `actual` must be a numpy array of the same shape.
-        name: what `actual` is called in the message.
-        rtol, atol: `|actual - expected| <= atol + rtol |expected|` entry by entry.
-        m: the number of examples, if it matters: lets the message spot a missing or extra
-            `1/m`.
-        mistakes: `{hint text: wrong value}` for conceptual mistakes, e.g.
-            `{"sigmoid's derivative used for tanh's: tanh'(z) = 1 - a^2": dZ1_sigma}`.
-            When the answer is wrong and matches a wrong value (same shape, same
-            tolerance), the message's hint is that text.
+    actual: the student's result, an array of any shape or a number; expected: the right
+    result: a number means `actual` must be one (`assert_scalar`), an array (or a list)
+    that `actual` must be a numpy array of the same shape; name: what `actual` is called in
+    the message; rtol, atol: `|actual - expected| <= atol + rtol |expected|` entry by entry;
+    m: the number of examples, if it matters: lets the message spot a missing or extra
+    `1/m`; mistakes: `{hint text: wrong value}` for conceptual mistakes, e.g.
+    `{"sigmoid's derivative used for tanh's: tanh'(z) = 1 - a^2": dZ1_sigma}`: when the
+    answer is wrong and matches a wrong value (same shape, same tolerance), the message's
+    hint is that text.
     """
     _with_mistakes(
         lambda: _assert_close(actual, expected, name, rtol, atol, m), actual, mistakes, rtol, atol
@@ -371,9 +375,9 @@ def assert_dict_close(
     m: int | None = None,
     mistakes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> None:
-    """Fail unless `actual` is a dict with exactly the keys of `expected`, each value
-    matching as in `assert_close` (the message names the key: `grads['db1']`).
+    """Fail unless `actual` is a dict with the keys of `expected`, each value as in `assert_close`.
 
+    The keys must be exactly those of `expected`; a message names the key (`grads['db1']`).
     For parameter dicts `{"W1": (n1, n0), "b1": (n1, 1), ...}` and gradient dicts
     `{"dW1": ..., "db1": ...}`; `m` as in `assert_close`. `mistakes` maps a hint text to
     the wrong dict a conceptual mistake gives; it may hold only the keys the mistake
@@ -424,7 +428,7 @@ _MISSING = object()
 def _qualified(func: Any) -> str:
     name = getattr(func, "__qualname__", None) or getattr(func, "__name__", repr(func))
     module = getattr(func, "__module__", None)
-    return f"{module}.{name}" if module else name
+    return f"{module}.{name}" if module else str(name)
 
 
 def _lookup(globs: Mapping[str, Any], name: str) -> Any:
@@ -461,8 +465,11 @@ _STORES = (
 
 @dataclass(frozen=True)
 class _Load:
-    """One object that code loads: the instruction, the object, and whether this is its
-    first appearance (False for a local name re-read after `f = some.object`)."""
+    """One object that code loads.
+
+    ins: the instruction; obj: the object; fresh: whether this is its first appearance
+    (False for a local name re-read after `f = some.object`).
+    """
 
     ins: dis.Instruction
     obj: Any
@@ -570,8 +577,11 @@ def _defaults(fn: types.FunctionType) -> list[Any]:
 
 
 def _find_reference(func: Any, forbidden: dict[int, Any]) -> tuple[Any, str | None] | None:
-    """The forbidden object that `func` refers to, and the helper through which (None when
-    directly), looking into the student's own helpers (functions of the same namespace)."""
+    """The forbidden object that `func` refers to, and the helper through which it does.
+
+    The helper is None when `func` refers to it directly; the search looks into the
+    student's own helpers (functions of the same namespace).
+    """
     home = getattr(_unwrapped(func)[-1], "__globals__", None)
     seen: set[int] = set()
 
@@ -631,9 +641,11 @@ def _recorder(target: Callable, called: list) -> Callable:
 
 
 def _calls_while_running(func: Callable, targets: list[Any], args: tuple, kwargs: dict) -> list:
-    """Run `func(*args, **kwargs)` with every binding of `targets` replaced by a recorder;
-    return the targets called. Everything is restored, also when `func` raises; an
-    exception from `func` propagates unless a target was called before it."""
+    """Run `func(*args, **kwargs)` with every binding of `targets` replaced by a recorder.
+
+    Returns the targets called. Everything is restored, also when `func` raises; an
+    exception from `func` propagates unless a target was called before it.
+    """
     called: list[Any] = []
     spaces = [getattr(f, "__globals__", None) for f in _unwrapped(func)]
     patches = []
@@ -678,10 +690,9 @@ def assert_not_delegating(
     level into the dicts, lists and tuples the code refers to (`ACT = {"s": sigmoid}`);
     deeper hiding places are seen by neither layer.
 
-    Args:
-        func: the student's function.
-        forbidden: a function or a list of functions, e.g. `utils.activations.sigmoid`.
-        *args, **kwargs: arguments for a run of `func` (optional).
+    func: the student's function; forbidden: a function or a list of functions, e.g.
+    `utils.activations.sigmoid`; args, kwargs: arguments for a run of `func` (optional).
+    Raises TypeError when `forbidden` is not a function or a non-empty list of functions.
     """
     targets = [forbidden] if callable(forbidden) else list(forbidden)
     if not targets or not all(callable(t) for t in targets):
@@ -767,8 +778,11 @@ def _line(ins: dis.Instruction) -> int | None:
 
 
 def _while_line(code: types.CodeType, lines: list[int]) -> int | None:
-    """The line of a `while` statement whose loop covers `lines` (the line above the first
-    of them when that one starts with `while`, as `while True:` loops compile)."""
+    """The line of the `while` statement whose loop covers `lines`.
+
+    That is the line above the first of them when that one starts with `while` (as
+    `while True:` loops compile), else the first of them; None when `lines` is empty.
+    """
     if not lines:
         return None
     first = min(lines)
@@ -817,15 +831,15 @@ def _reaches(instructions: list[dis.Instruction], start: int, goal: int) -> bool
 
 
 def _bytecode_loops(code: types.CodeType, function: str) -> list[Loop]:
-    """The for and while loops and comprehensions compiled into `code` itself (not into
-    the code objects nested in it).
+    """The for and while loops and comprehensions compiled into `code` itself.
 
-    A for loop or comprehension is a FOR_ITER instruction (3.12+ inlines list, set and dict
-    comprehensions into the function: FOR_ITER two instructions after a BUILD_LIST 0, as in
-    3.11's own comprehension code). A while loop is a group of backward jumps (not to a
-    FOR_ITER) whose ranges share a target or cross: `continue` adds a jump to the loop's
-    top, the loop's end jumps back to its body. A backward jump from an exception handler
-    back into the body is no loop (`_reaches`).
+    The code objects nested in `code` are not scanned. A for loop or comprehension is a
+    FOR_ITER instruction (3.12+ inlines list, set and dict comprehensions into the function:
+    FOR_ITER two instructions after a BUILD_LIST 0, as in 3.11's own comprehension code).
+    A while loop is a group of backward jumps (not to a FOR_ITER) whose ranges share a
+    target or cross: `continue` adds a jump to the loop's top, the loop's end jumps back to
+    its body. A backward jump from an exception handler back into the body is no loop
+    (`_reaches`).
     """
     instructions = list(dis.get_instructions(code))
     found: list[Loop] = []
@@ -882,8 +896,10 @@ def _bytecode_loops(code: types.CodeType, function: str) -> list[Loop]:
 
 
 def _own_functions(obj: Any, home: dict[str, Any]) -> list[types.FunctionType]:
-    """The plain Python functions of namespace `home` that `obj` is, wraps or holds (one
-    level into a dict, list or tuple, and into a partial's arguments)."""
+    """The plain Python functions of namespace `home` that `obj` is, wraps or holds.
+
+    Looks one level into a dict, list or tuple, and into a partial's arguments.
+    """
     found = []
     for candidate in (obj, *_contents(obj)):
         for item in _unwrapped(candidate):
@@ -899,8 +915,11 @@ def _own_functions(obj: Any, home: dict[str, Any]) -> list[types.FunctionType]:
 
 
 def _inner_recursion(code: types.CodeType, function: str) -> list[Loop]:
-    """An inner function that calls itself through the enclosing function's variable of its
-    own name (`def go(i): ... go(i + 1)` inside the answer), in `code` or nested in it."""
+    """The inner functions, in `code` or nested in it, that call themselves.
+
+    Such a function calls itself through the enclosing function's variable of its own
+    name (`def go(i): ... go(i + 1)` inside the answer).
+    """
     found = []
     for inner in (c for c in code.co_consts if isinstance(c, types.CodeType)):
         calls_itself = inner.co_name in inner.co_freevars and any(
@@ -916,8 +935,11 @@ def _inner_recursion(code: types.CodeType, function: str) -> list[Loop]:
 
 
 def _cycles(edges: dict[int, list[tuple[int, int | None]]], names: dict[int, str]) -> list[Loop]:
-    """One `Loop("recursion", ...)` per cycle of the call graph `edges` (function id ->
-    [(callee id, line)]): per strongly connected component that has an edge inside it."""
+    """One `Loop("recursion", ...)` per cycle of the call graph `edges`.
+
+    edges: function id -> [(callee id, line)]; one loop per strongly connected component
+    that has an edge inside it.
+    """
     index: dict[int, int] = {}
     low: dict[int, int] = {}
     stack: list[int] = []
@@ -969,10 +991,11 @@ def _path(
             if w in within and w not in came:
                 came[w] = v
                 queue.append(w)
-    path, v = [], came.get(goal)
-    while v is not None:
-        path.append(v)
-        v = came[v]
+    path: list[int] = []
+    node = came.get(goal)
+    while node is not None:
+        path.append(node)
+        node = came[node]
     return path[::-1]
 
 
@@ -996,7 +1019,6 @@ def find_python_loops(func: Callable) -> list[Loop]:
     Works on the bytecode of Python 3.11, 3.12 and 3.13.
     """
     root = _unwrapped(func)[-1]
-    home = getattr(root, "__globals__", None)
     found: list[Loop] = []
     for item in _unwrapped(func):
         kind = _looping_kind(item)
@@ -1004,6 +1026,7 @@ def find_python_loops(func: Callable) -> list[Loop]:
             return [Loop(kind, getattr(func, "__name__", "the function"), None)]
     if not isinstance(root, types.FunctionType):
         return found
+    home = root.__globals__
     edges: dict[int, list[tuple[int, int | None]]] = {}
     names: dict[int, str] = {}
     todo = [root, *_own_functions(func, home)]
@@ -1037,22 +1060,22 @@ def find_python_loops(func: Callable) -> list[Loop]:
 
 
 def count_python_loops(func: Callable) -> int:
-    """The number of Python loops in `func` and in the student's own functions it uses:
-    `len(find_python_loops(func))` (see there for what counts as a loop).
+    """The number of Python loops in `func` and in the student's own functions it uses.
 
-    A helper the answer calls twice counts once. Test cells use `assert_vectorized` (0
-    loops, or at most `allowed_loops`) and `assert_has_loop` rather than this number.
+    That is `len(find_python_loops(func))` (see there for what counts as a loop). A helper
+    the answer calls twice counts once. Test cells use `assert_vectorized` (0 loops, or at
+    most `allowed_loops`) and `assert_has_loop` rather than this number.
     """
     return len(find_python_loops(func))
 
 
 def count_python_steps(func: Callable, *args: Any, **kwargs: Any) -> int:
-    """The number of Python-level steps (lines run, calls made, C functions' calls
-    included) while `func(*args, **kwargs)` runs; the result of the call is discarded.
+    """The number of Python-level steps while `func(*args, **kwargs)` runs.
 
-    A dynamic complement to `find_python_loops`: vectorized code takes the same number of
-    steps for 4 examples as for 64, while a loop over the examples takes more steps for
-    more examples. Compare two sizes in a test cell:
+    Steps are lines run and calls made, C functions' calls included; the result of the
+    call is discarded. A dynamic complement to `find_python_loops`: vectorized code takes
+    the same number of steps for 4 examples as for 64, while a loop over the examples takes
+    more steps for more examples. Compare two sizes in a test cell:
 
         small = checks.count_python_steps(predict, w, b, X[:, :4])
         large = checks.count_python_steps(predict, w, b, X[:, :64])
@@ -1091,15 +1114,15 @@ def _listed(loops: list[Loop], most: int = 3) -> str:
 def assert_vectorized(
     func: Callable, name: str | None = None, *, allowed_loops: int = 0, why: str = ""
 ) -> None:
-    """Fail when `func` (or a function of the student's it uses) holds more than
-    `allowed_loops` Python loops (any form `find_python_loops` knows: for, while,
-    comprehensions, map, filter, recursion, np.vectorize, ...).
+    """Fail when `func` (or a function of the student's it uses) holds too many Python loops.
 
-    The message names the loops found (what, in which function, on which line) and hints
-    to vectorize with numpy; `why`, when given, is added to the hint (e.g. "one matrix
-    product handles all m examples at once"). `allowed_loops=1` is for an answer that
-    legitimately loops once (over the layers, over the iterations) and must not also loop
-    over the examples. `name` (default: `func.__name__`) is used in the message.
+    Too many is more than `allowed_loops`, of any form `find_python_loops` knows: for,
+    while, comprehensions, map, filter, recursion, np.vectorize, ... The message names the
+    loops found (what, in which function, on which line) and hints to vectorize with numpy;
+    `why`, when given, is added to the hint (e.g. "one matrix product handles all m
+    examples at once"). `allowed_loops=1` is for an answer that legitimately loops once
+    (over the layers, over the iterations) and must not also loop over the examples.
+    `name` (default: `func.__name__`) is used in the message.
     """
     name = name or getattr(func, "__name__", "the function")
     loops = find_python_loops(func)
@@ -1121,9 +1144,12 @@ def assert_vectorized(
 def assert_has_loop(
     func: Callable, name: str | None = None, *, what: str = "the loop over the m examples"
 ) -> None:
-    """Fail when `func` holds no Python loop at all (see `find_python_loops`): for an
-    exercise that asks for the loop version, so that the vectorized one is not accepted.
-    `what` names the loop the exercise asks for; `name` defaults to `func.__name__`."""
+    """Fail when `func` holds no Python loop at all (see `find_python_loops`).
+
+    For an exercise that asks for the loop version, so that the vectorized one is not
+    accepted. `what` names the loop the exercise asks for; `name` defaults to
+    `func.__name__`.
+    """
     name = name or getattr(func, "__name__", "the function")
     if not find_python_loops(func):
         _fail(

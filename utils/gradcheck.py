@@ -87,22 +87,13 @@ def numerical_gradient(
 ) -> np.ndarray:
     """Central-difference gradient of the scalar function `f` at `x`.
 
-    Entry by entry, `x[i]` is moved in place to `x[i] + eps` and `x[i] - eps` and
-    `grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`; the error is O(eps^2).
-    `x` is restored exactly after every entry, also when `f` raises.
-
-    Args:
-        f: `f(x) -> float`, a scalar (a number or a size-1 array) that depends on `x`;
-            `f` may also read `x` through a closure, since `x` is changed in place.
-        x: float array of any shape, perturbed in place (so not a copy, not an int array).
-        eps: the step, > 0.
-
-    Returns:
-        float64 array, same shape as `x`: the estimate of df/dx.
-
-    Raises:
-        ValueError: `x` is not a writeable float array, or `f` does not return one finite
-            number.
+    f: `f(x) -> float`, a scalar (a number or a size-1 array) that depends on `x`, or reads
+    it through a closure; x: a float array of any shape, perturbed in place (so not a copy,
+    not an int array); eps: the step, > 0. Entry by entry, `x[i]` is moved to `x[i] + eps`
+    and `x[i] - eps` and `grad[i] = (f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`; the error
+    is O(eps^2). `x` is restored exactly after every entry, also when `f` raises.
+    Returns the estimate of df/dx, float64, the same shape as `x`. Raises ValueError when
+    `x` is not a writeable float array, or `f` does not return one finite number.
     """
     _check_target(x, eps)
     grad = np.zeros(x.shape, dtype=np.float64)
@@ -114,51 +105,40 @@ def numerical_gradient(
 def relative_error(a: ArrayLike, b: ArrayLike) -> float:
     """`||a - b|| / (||a|| + ||b||)` (Euclidean norms over all entries), 0.0 when both are 0.
 
-    Lies in [0, 1]. It is 1 only when one side is zero or a negative multiple of the other
-    (for single numbers: opposite signs); 1/3 when one is twice the other. Gradients
-    computed right agree with central differences (float64) to about 1e-7 or better.
-
-    Args:
-        a, b: arrays (or numbers) of the same shape.
-
-    Returns:
-        the relative error, a float.
-
-    Raises:
-        ValueError: the shapes differ, or an entry is NaN or infinite.
+    a, b: arrays (or numbers) of the same shape. Returns the relative error, a float in
+    [0, 1]: 1 only when one side is zero or a negative multiple of the other (for single
+    numbers: opposite signs), 1/3 when one is twice the other. Gradients computed right
+    agree with central differences (float64) to about 1e-7 or better. Raises ValueError
+    when the shapes differ, or an entry is NaN or infinite.
     """
-    a = as_array(a, "relative_error: a").astype(np.float64)
-    b = as_array(b, "relative_error: b").astype(np.float64)
-    check_same_shape(a, b, "relative_error: a", "relative_error: b")
-    check_finite(a, "relative_error: a")
-    check_finite(b, "relative_error: b")
-    scale = max(np.max(np.abs(a), initial=0.0), np.max(np.abs(b), initial=0.0))
+    x = as_array(a, "relative_error: a").astype(np.float64)
+    y = as_array(b, "relative_error: b").astype(np.float64)
+    check_same_shape(x, y, "relative_error: a", "relative_error: b")
+    check_finite(x, "relative_error: a")
+    check_finite(y, "relative_error: b")
+    scale = max(float(np.max(np.abs(x), initial=0.0)), float(np.max(np.abs(y), initial=0.0)))
     if scale == 0.0:
         return 0.0
-    a, b = a / scale, b / scale  # no overflow in the squares
-    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
+    x, y = x / scale, y / scale  # no overflow in the squares
+    return float(np.linalg.norm(x - y) / (np.linalg.norm(x) + np.linalg.norm(y)))
 
 
 @dataclass
 class GradCheckReport:
     """What a gradient check found.
 
-    Attributes:
-        passed: True when `max_relative_error < threshold`.
-        max_relative_error: the largest relative error over the parameters (for
-            `directional_check`: the relative error of the one directional derivative).
-        per_parameter: parameter name (`"W1"`) -> relative error between the analytic and
-            the numerical gradient of that parameter (over the checked entries); NaN for
-            `directional_check`, which cannot tell parameters apart.
-        worst_parameter: the name with the largest error (`""` for `directional_check`).
-        worst_index: index inside the worst parameter of the entry with the largest
-            absolute difference (`()` for `directional_check`).
-        diagnosis: a plain-language guess at the mistake when the numbers show one
-            (missing or extra 1/m, a constant factor, a sign flip, a transpose, a bias
-            not summed over the examples, a zero gradient, NaN), else None.
-        threshold: the threshold used.
-        shapes: parameter name -> shape.
-        method: which check made the report.
+    passed: True when `max_relative_error < threshold`. max_relative_error: the largest
+    relative error over the parameters (for `directional_check`: the relative error of the
+    one directional derivative). per_parameter: parameter name (`"W1"`) -> relative error
+    between the analytic and the numerical gradient of that parameter (over the checked
+    entries); NaN for `directional_check`, which cannot tell parameters apart.
+    worst_parameter: the name with the largest error (`""` for `directional_check`).
+    worst_index: index inside the worst parameter of the entry with the largest absolute
+    difference (`()` for `directional_check`). diagnosis: a plain-language guess at the
+    mistake when the numbers show one (missing or extra 1/m, a constant factor, a sign
+    flip, a transpose, a bias not summed over the examples, a zero gradient, NaN), else
+    None. threshold: the threshold used. shapes: parameter name -> shape. method: which
+    check made the report.
     """
 
     passed: bool
@@ -399,8 +379,7 @@ def _diagnose(
     if not np.any(n):
         return f"the cost does not change with {worst}, yet {grad} is not zero"
     c = _constant(a, n)
-    words = None if c is None else _ratio_words(c, m)
-    if words:
+    if c is not None and (words := _ratio_words(c, m)):
         same = [
             f"d{other}"
             for other in failing
@@ -475,26 +454,19 @@ def gradient_check(
 ) -> GradCheckReport:
     """Check every entry of `grads` against central differences of `cost_fn`.
 
-    Args:
-        cost_fn: `cost_fn(params) -> float`, the cost J for a parameter dict; called
-            2 times per parameter entry with float64 copies of `params`.
-        params: `{"W1": (n1, n0), "b1": (n1, 1), ...}`, arrays of any shapes.
-        grads: the analytic gradients, same shapes, keyed `"dW1"`, `"db1"`, ... or `"W1"`,
-            `"b1"`, ...; extra activation gradients (`"dA0"`, `"dZ1"`, ...) are ignored.
-        eps: the central-difference step. The default, 1e-7, is the textbook value; it
-            leaves a float64 rounding error of about 1e-16 |J| / eps = 1e-9 |J| in each
-            entry, which can come near the threshold for networks with thousands of small
-            gradient entries (the diagnosis then says so): use eps=1e-6 for those.
-        threshold: the check passes when every parameter's relative error is below it.
-        m: the number of examples, if known; lets the diagnosis tell a missing or extra
-            `1/m` from another constant factor.
-
-    Returns:
-        a `GradCheckReport`; in a notebook it displays as a per-parameter table.
-
-    Raises:
-        ValueError: a gradient is missing, extra or of the wrong shape (the message names
-            the key and both shapes), or `cost_fn` does not return one finite number.
+    cost_fn: `cost_fn(params) -> float`, the cost J for a parameter dict; called 2 times per
+    parameter entry with float64 copies of `params`. params: `{"W1": (n1, n0), "b1": (n1, 1),
+    ...}`, arrays of any shapes; grads: the analytic gradients, the same shapes, keyed
+    `"dW1"`, `"db1"`, ... or `"W1"`, `"b1"`, ...; extra activation gradients (`"dA0"`,
+    `"dZ1"`, ...) are ignored. eps: the central-difference step; the default, 1e-7, is the
+    textbook value, with a float64 rounding error of about 1e-16 |J| / eps = 1e-9 |J| per
+    entry, which can come near the threshold for networks with thousands of small gradient
+    entries (the diagnosis then says so): use eps=1e-6 for those. threshold: the check
+    passes when every parameter's relative error is below it. m: the number of examples,
+    if known; lets the diagnosis tell a missing or extra `1/m` from another constant factor.
+    Returns a `GradCheckReport`, which a notebook displays as a per-parameter table.
+    Raises ValueError when a gradient is missing, extra or of the wrong shape (the message
+    names the key and both shapes), or `cost_fn` does not return one finite number.
     """
     work, analytic = _prepare(params, grads)
     cost = _cost(cost_fn, work)
@@ -516,13 +488,14 @@ def sparse_check(
 ) -> GradCheckReport:
     """Like `gradient_check`, on `k` random entries of every parameter (all if fewer).
 
-    The entries are drawn without replacement with `np.random.default_rng(seed)`;
-    `per_parameter` holds the relative error over the drawn entries and `worst_index`
-    is one of them. Costs `2 * k` evaluations of `cost_fn` per parameter at most.
-    Arguments, result and errors as in `gradient_check`; the default `eps` is larger
-    (1e-6), since the networks that need this check have many small gradient entries,
-    where the rounding error of `eps = 1e-7` (about 1e-9 |J| per entry) comes close to
-    the threshold.
+    cost_fn, params (`{"W1": (n1, n0), "b1": (n1, 1), ...}`), grads (the same shapes),
+    threshold and m: as in `gradient_check`, and so are the result and the errors, plus a
+    ValueError when k < 1. The entries are drawn without replacement with
+    `np.random.default_rng(seed)`; `per_parameter` holds the relative error over the drawn
+    entries and `worst_index` is one of them. Costs `2 * k` evaluations of `cost_fn` per
+    parameter at most. The default `eps` is larger (1e-6), since the networks that need this
+    check have many small gradient entries, where the rounding error of `eps = 1e-7` (about
+    1e-9 |J| per entry) comes close to the threshold.
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
@@ -555,23 +528,17 @@ def directional_check(
     u has random magnitudes (`np.random.default_rng(seed)`) and the signs of the analytic
     gradient (random signs where it is 0), so `grad . u` is never close to 0 by bad luck;
     any mistake still shows, since the error term depends on the random magnitudes.
-    The default `eps = 1e-5` balances float64 rounding (about 1e-16 |J| / eps) against the
-    O(eps^2) truncation error of central differences.
 
-    Args:
-        cost_fn, params, grads: as in `gradient_check`.
-        seed: seed of the direction.
-        eps: the step along u.
-        threshold: passes when the relative error of the directional derivative is below.
-
-    Returns:
-        a `GradCheckReport` whose `passed` and `max_relative_error` are meaningful. One
-        direction cannot say which parameter is wrong: `per_parameter` maps every name to
-        NaN, `worst_parameter` is `""`, `worst_index` is `()` and `diagnosis` is None. On a
-        failure, locate the mistake with `sparse_check` or `gradient_check`.
-
-    Raises:
-        ValueError: as in `gradient_check`.
+    cost_fn, params (`{"W1": (n1, n0), "b1": (n1, 1), ...}`) and grads (the same shapes):
+    as in `gradient_check`; seed: seed of the direction; eps: the step along u, whose
+    default, 1e-5, balances float64 rounding (about 1e-16 |J| / eps) against the O(eps^2)
+    truncation error of central differences; threshold: passes when the relative error of
+    the directional derivative is below it. Returns a `GradCheckReport` whose `passed` and
+    `max_relative_error` are meaningful. One direction cannot say which parameter is wrong:
+    `per_parameter` maps every name to NaN, `worst_parameter` is `""`, `worst_index` is `()`
+    and `diagnosis` is None; on a failure, locate the mistake with `sparse_check` or
+    `gradient_check`. Raises ValueError as `gradient_check` does, and when eps is not
+    positive.
     """
     work, analytic = _prepare(params, grads)
     if not eps > 0:

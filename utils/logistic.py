@@ -7,11 +7,28 @@ gradients carry `1/m`.
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validate import as_array, check_finite, check_shape
 from .activations import sigmoid
 from .losses import binary_cross_entropy
+
+
+class Grads(TypedDict):
+    """The gradients of the cost: dw, shape (n_x, 1), and db, a float."""
+
+    dw: np.ndarray
+    db: float
+
+
+class Params(TypedDict):
+    """The parameters: w, shape (n_x, 1), and b, a float."""
+
+    w: np.ndarray
+    b: float
 
 
 def initialize_with_zeros(dim: int) -> tuple[np.ndarray, float]:
@@ -21,7 +38,7 @@ def initialize_with_zeros(dim: int) -> tuple[np.ndarray, float]:
     return np.zeros((int(dim), 1)), 0.0
 
 
-def _inputs(w, b, X, Y=None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray | None]:
+def _inputs(w: ArrayLike, b: float, X: ArrayLike) -> tuple[np.ndarray, float, np.ndarray]:
     X = as_array(X, "X")
     check_shape(X, ("n_x", "m"), "X")
     n_x = X.shape[0]
@@ -30,32 +47,38 @@ def _inputs(w, b, X, Y=None) -> tuple[np.ndarray, float, np.ndarray, np.ndarray 
     b = float(np.asarray(b).reshape(()))
     for arr, name in ((X, "X"), (w, "w")):
         check_finite(arr, name)
-    if Y is not None:
-        Y = as_array(Y, "Y")
-        check_shape(Y, (1, X.shape[1]), "Y")
-    return w, b, X, Y
+    return w, b, X
 
 
-def propagate(w, b, X, Y) -> tuple[dict[str, np.ndarray | float], float]:
+def _labels(Y: ArrayLike, m: int) -> np.ndarray:
+    Y = as_array(Y, "Y")
+    check_shape(Y, (1, m), "Y")
+    return Y
+
+
+def propagate(w: ArrayLike, b: float, X: ArrayLike, Y: ArrayLike) -> tuple[Grads, float]:
     """Cost and gradients of logistic regression, vectorized over the m examples.
 
     w: `(n_x, 1)`; b: float; X: `(n_x, m)`; Y: `(1, m)`.
     Returns `({"dw": (n_x, 1), "db": float}, cost)`.
     """
-    w, b, X, Y = _inputs(w, b, X, Y)
+    w, b, X = _inputs(w, b, X)
+    Y = _labels(Y, X.shape[1])
     m = X.shape[1]
     A = sigmoid(w.T @ X + b)
     dZ = A - Y
-    grads = {"dw": X @ dZ.T / m, "db": float(np.sum(dZ) / m)}
+    grads: Grads = {"dw": X @ dZ.T / m, "db": float(np.sum(dZ) / m)}
     return grads, binary_cross_entropy(A, Y)
 
 
-def propagate_loop(w, b, X, Y) -> tuple[dict[str, np.ndarray | float], float]:
+def propagate_loop(w: ArrayLike, b: float, X: ArrayLike, Y: ArrayLike) -> tuple[Grads, float]:
     """The same as `propagate`, one example and one feature at a time (the seed notes' loop).
 
+    w: `(n_x, 1)`; b: float; X: `(n_x, m)`; Y: `(1, m)`; the result as in `propagate`.
     Slow on purpose: lesson 02 measures it against the vectorized form.
     """
-    w, b, X, Y = _inputs(w, b, X, Y)
+    w, b, X = _inputs(w, b, X)
+    Y = _labels(Y, X.shape[1])
     n_x, m = X.shape
     J, dw, db = 0.0, np.zeros((n_x, 1)), 0.0
     for i in range(m):
@@ -73,37 +96,46 @@ def propagate_loop(w, b, X, Y) -> tuple[dict[str, np.ndarray | float], float]:
 
 
 def optimize(
-    w, b, X, Y, num_iterations: int = 100, learning_rate: float = 0.009, record_every: int = 100
-) -> tuple[dict[str, np.ndarray | float], dict[str, np.ndarray | float], list[float]]:
+    w: ArrayLike,
+    b: float,
+    X: ArrayLike,
+    Y: ArrayLike,
+    num_iterations: int = 100,
+    learning_rate: float = 0.009,
+    record_every: int = 100,
+) -> tuple[Params, dict[str, np.ndarray | float], list[float]]:
     """Gradient descent on (w, b).
 
     Returns `({"w": (n_x, 1), "b": float}, last grads, costs)` where `costs` holds the cost
-    before every `record_every`-th step (iteration 0 included).
+    before every `record_every`-th step (iteration 0 included); the last grads are those of
+    `propagate`, or {} after 0 iterations.
     """
-    w, b, X, Y = _inputs(w, b, X, Y)
+    w, b, X = _inputs(w, b, X)
+    Y = _labels(Y, X.shape[1])
     w = w.copy()
     costs: list[float] = []
     grads: dict[str, np.ndarray | float] = {}
     for i in range(num_iterations):
-        grads, cost = propagate(w, b, X, Y)
+        step, cost = propagate(w, b, X, Y)
         if i % record_every == 0:
             costs.append(cost)
-        w = w - learning_rate * grads["dw"]
-        b = b - learning_rate * grads["db"]
+        w = w - learning_rate * step["dw"]
+        b = b - learning_rate * step["db"]
+        grads = {"dw": step["dw"], "db": step["db"]}
     return {"w": w, "b": b}, grads, costs
 
 
-def predict(w, b, X) -> np.ndarray:
+def predict(w: ArrayLike, b: float, X: ArrayLike) -> np.ndarray:
     """Labels 0/1 of shape `(1, m)`: 1 where sigmoid(w^T x + b) > 0.5."""
-    w, b, X, _ = _inputs(w, b, X)
+    w, b, X = _inputs(w, b, X)
     return (sigmoid(w.T @ X + b) > 0.5).astype(np.float64)
 
 
 def model(
-    X_train,
-    Y_train,
-    X_test,
-    Y_test,
+    X_train: ArrayLike,
+    Y_train: ArrayLike,
+    X_test: ArrayLike,
+    Y_test: ArrayLike,
     num_iterations: int = 2000,
     learning_rate: float = 0.5,
     record_every: int = 100,

@@ -56,7 +56,9 @@ EPSILON = 1e-12
 """Probabilities are clipped to [EPSILON, 1 - EPSILON] before a logarithm."""
 
 
-def _pair(a: ArrayLike, y: ArrayLike, func: str, probabilities: bool) -> tuple:
+def _pair(
+    a: ArrayLike, y: ArrayLike, func: str, probabilities: bool
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Validate `a` and `y` as finite `(n, m)` arrays of one shape; return (a, y, m)."""
     a = as_array(a, f"{func}: a")
     y = as_array(y, f"{func}: y")
@@ -88,7 +90,7 @@ def binary_cross_entropy(a: ArrayLike, y: ArrayLike) -> float:
     rows, averaged over the m columns). a is clipped to [EPSILON, 1 - EPSILON].
     """
     a, y, m = _pair(a, y, "binary_cross_entropy", probabilities=True)
-    a = np.clip(a, EPSILON, 1.0 - EPSILON)
+    a = a.clip(EPSILON, 1.0 - EPSILON)
     return float(-(np.sum(y * np.log(a)) + np.sum((1.0 - y) * np.log1p(-a))) / m)
 
 
@@ -98,7 +100,7 @@ def binary_cross_entropy_grad(a: ArrayLike, y: ArrayLike) -> np.ndarray:
     a, y: (n, m) as in `binary_cross_entropy`. Returns dJ/da, shape (n, m), float64.
     """
     a, y, m = _pair(a, y, "binary_cross_entropy_grad", probabilities=True)
-    a = np.clip(a, EPSILON, 1.0 - EPSILON)
+    a = a.clip(EPSILON, 1.0 - EPSILON)
     return (1.0 - y) / (m * (1.0 - a)) - y / (m * a)
 
 
@@ -148,7 +150,8 @@ def _weights(params: Mapping[str, ArrayLike], lambd: float, m: int, func: str) -
     """The weight matrices of `params` (keys W1, W2, ...), checked, with lambd and m checked."""
     if not isinstance(params, Mapping):
         raise ValueError(f"{func}: params must be a dict such as {{'W1': ..., 'b1': ...}}")
-    if not (np.isscalar(lambd) and np.isfinite(lambd) and lambd >= 0):
+    scalar = np.isscalar(lambd)  # not in the condition: its TypeGuard would retype lambd
+    if not (scalar and np.isfinite(lambd) and lambd >= 0):
         raise ValueError(f"{func}: lambd must be a number >= 0, got {lambd!r}")
     if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
         raise ValueError(f"{func}: m must be the number of examples (an int >= 1), got {m!r}")

@@ -225,16 +225,21 @@ def _activation_grad(
     return dA if owned else dA.copy()  # "linear"
 
 
-def _linear_grads(
-    dZ: np.ndarray, A_prev: np.ndarray, W: np.ndarray, need_dA_prev: bool = True
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+def _param_grads(dZ: np.ndarray, A_prev: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """dW and db of a layer, with the 1/m."""
     m = A_prev.shape[1]
     dW = dZ @ A_prev.T
     dW /= m
     db = dZ.sum(axis=1, keepdims=True)
     db /= m
-    dA_prev = W.T @ dZ if need_dA_prev else None
-    return dA_prev, dW, db
+    return dW, db
+
+
+def _linear_grads(
+    dZ: np.ndarray, A_prev: np.ndarray, W: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    dW, db = _param_grads(dZ, A_prev)
+    return W.T @ dZ, dW, db
 
 
 def _forward(
@@ -259,12 +264,10 @@ def _backward(
     dZ = AL - Y  # sigmoid + binary cross-entropy, or softmax + cross-entropy
     for layer in range(L, 0, -1):
         (A_prev, W, _), _, _ = caches[layer - 1]
-        dA_prev, grads[f"dW{layer}"], grads[f"db{layer}"] = _linear_grads(
-            dZ, A_prev, W, need_dA_prev=layer > 1
-        )
-        if layer > 1:
+        grads[f"dW{layer}"], grads[f"db{layer}"] = _param_grads(dZ, A_prev)
+        if layer > 1:  # no dA[0]: the gradient with respect to X is not needed
             _, Z_prev, A_prev_act = caches[layer - 2]
-            dZ = _activation_grad(dA_prev, Z_prev, A_prev_act, hidden, owned=True)
+            dZ = _activation_grad(W.T @ dZ, Z_prev, A_prev_act, hidden, owned=True)
     return grads
 
 

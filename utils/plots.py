@@ -1,5 +1,7 @@
-"""Figures shared by the lessons: decision boundaries, the lines of a layer's units, cost
-curves, activation functions, per-layer activation histograms and a grid of digit images.
+"""Figures shared by the lessons.
+
+Decision boundaries, the lines of a layer's units, cost curves, activation functions,
+per-layer activation histograms and a grid of digit images.
 
 Every function draws into the Axes (or Figure) it is given, or into a new one when none is
 given, and returns what it drew on; none calls `plt.show()`. They work under the Agg
@@ -17,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
 
 from utils._validate import as_array, check_shape
 
@@ -41,8 +44,8 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
 
 def plot_decision_boundary(
     predict_fn: Callable[[np.ndarray], np.ndarray],
-    X,
-    Y,
+    X: ArrayLike,
+    Y: ArrayLike,
     ax: Axes | None = None,
     title: str | None = None,
     resolution: int = 200,
@@ -98,8 +101,8 @@ def plot_decision_boundary(
 
 
 def plot_unit_lines(
-    W,
-    b,
+    W: ArrayLike,
+    b: ArrayLike,
     ax: Axes | None = None,
     colors: Sequence[str] | None = None,
     labels: Sequence[str] | None = None,
@@ -167,7 +170,7 @@ def _padded_range(values: np.ndarray, pad: float = 0.1) -> tuple[float, float]:
 
 
 def plot_costs(
-    costs,
+    costs: ArrayLike | Sequence[ArrayLike] | Mapping[str, ArrayLike],
     ax: Axes | None = None,
     labels: Sequence[str] | None = None,
     log: bool = False,
@@ -175,11 +178,11 @@ def plot_costs(
 ) -> Axes:
     """Plot one or several cost curves against the iteration number.
 
-    `costs` is one curve (a sequence of floats), a list of curves, or a dict mapping a
-    label to a curve. `every`: the curves were recorded every `every` iterations, so point
-    `i` is drawn at iteration `i * every`. `labels` names the curves of a list (a dict's keys
-    are used otherwise); a legend is drawn when the curves have names.
-    `log` puts the cost axis on a log scale. NaN and inf (a diverging run) leave gaps.
+    `costs` is one curve (a sequence of floats, shape `(k,)`), a list of curves, or a dict
+    mapping a label to a curve. `every`: the curves were recorded every `every` iterations,
+    so point `i` is drawn at iteration `i * every`. `labels` names the curves of a list (a
+    dict's keys are used otherwise); a legend is drawn when the curves have names. `log`
+    puts the cost axis on a log scale. NaN and inf (a diverging run) leave gaps.
 
     Returns the Axes drawn on, with one line per curve.
     """
@@ -200,6 +203,7 @@ def plot_costs(
 
 def _curves(costs, labels: Sequence[str] | None) -> tuple[list[str | None], list[np.ndarray]]:
     """Normalise the accepted `costs` forms to a list of names and a list of 1-D float arrays."""
+    names: list[str | None]
     if isinstance(costs, Mapping):
         if labels is not None:
             raise ValueError("labels: a dict of costs is labelled by its keys; pass labels=None")
@@ -211,7 +215,7 @@ def _curves(costs, labels: Sequence[str] | None) -> tuple[list[str | None], list
         names = list(labels) if labels is not None else [None] * len(raw)
     if len(names) != len(raw):
         raise ValueError(f"labels: expected {len(raw)} labels, one per curve, got {len(names)}")
-    curves = [np.asarray(c, dtype=np.float64).ravel() for c in raw]
+    curves: list[np.ndarray] = [np.asarray(c, dtype=np.float64).ravel() for c in raw]
     if not curves:
         raise ValueError("costs: expected at least one curve, got none")
     return names, curves
@@ -220,7 +224,7 @@ def _curves(costs, labels: Sequence[str] | None) -> tuple[list[str | None], list
 def plot_activation(
     fn: Callable[[np.ndarray], np.ndarray],
     grad_fn: Callable[[np.ndarray], np.ndarray] | None = None,
-    z=None,
+    z: ArrayLike | None = None,
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
@@ -279,7 +283,7 @@ def plot_activation_histograms(
             1, len(arrays), figsize=(2.6 * len(arrays) + 0.6, 2.8), layout="constrained"
         )
         axes = grid
-    axes = list(np.ravel(axes))
+    axes = list(np.asarray(axes).ravel())  # = np.ravel(axes), whose stub takes only numbers
     if len(axes) < len(arrays):
         raise ValueError(
             f"axes: expected at least {len(arrays)} Axes, one per layer, got {len(axes)}"
@@ -303,9 +307,9 @@ def _histogram(ax: Axes, a: np.ndarray, bins: int, title: str) -> None:
 
 
 def plot_digits(
-    X,
-    y,
-    predictions=None,
+    X: ArrayLike,
+    y: ArrayLike,
+    predictions: ArrayLike | None = None,
     n: int = 16,
     ncols: int = 8,
     fig: Figure | None = None,

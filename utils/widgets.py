@@ -244,8 +244,10 @@ def float_slider(
     value: float | None = None,
     step: float | None = None,
 ) -> widgets.FloatSlider:
-    """A slider over `low .. high` starting at `value` (default `low`); `step` defaults to
-    a hundredth of the range."""
+    """A slider over `low .. high` starting at `value` (default `low`).
+
+    `step` defaults to a hundredth of the range.
+    """
     value = low if value is None else value
     _check_range("float_slider", low, high, value)
     return widgets.FloatSlider(
@@ -260,8 +262,10 @@ def float_slider(
 
 
 def dropdown(description: str, options: Sequence[Any], value: Any = None) -> widgets.Dropdown:
-    """A drop-down choice among `options` (a list of values, or of `(label, value)` pairs),
-    starting at `value` (default the first option)."""
+    """A drop-down choice among `options`, starting at `value` (default the first option).
+
+    `options`: a list of values, or of `(label, value)` pairs.
+    """
     options = list(options)
     if not options:
         raise ValueError("dropdown: expected at least one option, got none")

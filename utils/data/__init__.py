@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from utils._validate import as_array, check_finite, check_shape
 
@@ -234,7 +235,7 @@ def _check_labels(y, name: str = "y") -> np.ndarray:
     return arr.astype(np.int64)
 
 
-def binary_labels(y, positive: int | Iterable[int]) -> np.ndarray:
+def binary_labels(y: ArrayLike, positive: int | Iterable[int]) -> np.ndarray:
     """Turn class labels into a binary target: 1 where the label is in `positive`, else 0.
 
     `y` has shape `(1, m)`; `positive` is one label or a collection of labels.
@@ -244,7 +245,7 @@ def binary_labels(y, positive: int | Iterable[int]) -> np.ndarray:
     return np.isin(labels, sorted(_label_set(positive, "positive"))).astype(np.int64)
 
 
-def one_hot(y, K: int | None = None) -> np.ndarray:
+def one_hot(y: ArrayLike, K: int | None = None) -> np.ndarray:
     """One-hot encode class labels: column `i` is 1 in row `y[0, i]` and 0 elsewhere.
 
     `y` has shape `(1, m)` with labels in `0..K-1`; `K` defaults to `y.max() + 1`.
@@ -266,7 +267,7 @@ def one_hot(y, K: int | None = None) -> np.ndarray:
 
 
 def train_test_split(
-    X, Y, test_fraction: float = 0.2, seed: int = 0
+    X: ArrayLike, Y: ArrayLike, test_fraction: float = 0.2, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle the examples (columns) and split them into a training and a test set.
 
@@ -293,7 +294,9 @@ def train_test_split(
     return X[:, train], X[:, test], Y[:, train], Y[:, test]
 
 
-def standardize(X, mean=None, std=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def standardize(
+    X: ArrayLike, mean: ArrayLike | None = None, std: ArrayLike | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scale every feature (row) of `X` to mean 0 and standard deviation 1 over the examples.
 
     `X` has shape `(n_x, m)`. Pass the `mean` and `std` returned for the training set (both
