@@ -13,8 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from autograder.batch.grade import grade
 from autograder.kernel import sandbox
-from tests.grading_helpers import LESSON, make_course, require_sandbox, submission, write_submission
+from tests.grading_helpers import (
+    LESSON,
+    LIMITS,
+    make_course,
+    require_sandbox,
+    submission,
+    write_submission,
+)
 from tests.support.environments import (
     course_python,
     give,
@@ -154,3 +162,24 @@ def test_other_systems_are_refused_with_what_to_do(monkeypatch):
     problem = sandbox.sandbox_problem()
     assert problem is not None
     assert "needs Linux" in problem and "darwin" in problem and "--unsafe" in problem
+
+
+def test_one_submission_graded_in_the_sandbox(tmp_path):
+    """The grader as this interpreter runs it (the other-Python runs use this test)."""
+    require_sandbox()
+    root = make_course(tmp_path / "course")
+    write_submission(tmp_path / "in", "alice", submission(root))
+    summary = grade(
+        LESSON,
+        tmp_path / "in",
+        tmp_path / "grading",
+        workers=1,
+        limits=LIMITS,
+        root=root,
+        progress=False,
+    )
+    assert [r["status"] for r in summary.graded] == ["graded"], summary.graded
+    assert (
+        json.loads((tmp_path / "grading" / "results" / LESSON / "alice.json").read_text())["score"]
+        == 4.0
+    )

@@ -87,16 +87,32 @@ def system_python() -> Path:
     )
 
 
+def _runs(python: str, version: str) -> bool:
+    """Whether `python` starts and is that version (a pyenv shim may not be)."""
+    try:
+        done = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return False
+    return done.returncode == 0 and done.stdout.strip() == version
+
+
 def find_python(version: str) -> Path:
-    """An interpreter of `version` ("3.12"): on PATH, in pyenv, or a failure saying how to
+    """An interpreter of `version` ("3.12"), from pyenv or PATH, or a failure saying how to
     get one."""
-    candidates = [shutil.which(f"python{version}")]
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += sorted(
-        str(p) for p in pyenv_root.glob(f"versions/{version}.*/bin/python{version}")
+    candidates = sorted(
+        (str(p) for p in pyenv_root.glob(f"versions/{version}.*/bin/python{version}")),
+        reverse=True,
     )
+    candidates += [c for c in (shutil.which(f"python{version}"),) if c]
     for candidate in candidates:
-        if candidate and Path(candidate).is_file():
+        if _runs(candidate, version):
             return Path(candidate)
     pytest.fail(
         f"Python {version} is needed to test the course on it and was not found: install it "
@@ -133,15 +149,25 @@ def _version_of(python: Path) -> str:
     return done.stdout.strip()
 
 
-def course_python(python: Path, for_all: bool = False) -> Path:
-    """The `python` of a virtual environment of the course made with `python` (see the module
-    docstring)."""
-    version = _version_of(python)
-    requirements = [
-        line
-        for line in (ROOT / "requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#") and line.strip() != "-e ."
+TEST_TOOLS = ("pytest", "hypothesis")
+
+
+def _pins(name: str) -> list[str]:
+    """The pinned requirements listed in the file `name` (no includes, no `-e .`)."""
+    return [
+        line.strip()
+        for line in (ROOT / name).read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "-"))
     ]
+
+
+def course_python(python: Path, for_all: bool = False, test_tools: bool = False) -> Path:
+    """The `python` of a virtual environment of the course made with `python` (see the module
+    docstring); `test_tools` adds the pinned pytest and hypothesis, to run tests with it."""
+    version = _version_of(python)
+    requirements = _pins("requirements.txt")
+    if test_tools:
+        requirements += [p for p in _pins("requirements-dev.txt") if p.split("==")[0] in TEST_TOOLS]
     key = hashlib.sha256(
         "\n".join([str(python.resolve()), version, *requirements, str(for_all)]).encode()
     ).hexdigest()[:12]
