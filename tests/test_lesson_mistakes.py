@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import nbformat
 import pytest
+from jupyter_core.utils import ensure_event_loop
 from nbformat import NotebookNode
 
 from autograder.config import ROOT, lesson_ids
@@ -53,8 +54,11 @@ def _notebook(lesson: str) -> NotebookNode:
 
 
 def _grade_ids(nb: NotebookNode) -> dict[str, int]:
-    return {nbgrader_meta(c)["grade_id"]: i for i, c in enumerate(nb.cells)
-            if "grade_id" in nbgrader_meta(c)}
+    return {
+        nbgrader_meta(c)["grade_id"]: i
+        for i, c in enumerate(nb.cells)
+        if "grade_id" in nbgrader_meta(c)
+    }
 
 
 def _label(nb: NotebookNode, index: int) -> str:
@@ -67,7 +71,10 @@ class _Kernel:
     def __init__(self, lesson: str, nb: NotebookNode):
         self.nb = nb
         self.client = PollingNotebookClient(
-            copy.deepcopy(nb), timeout=CELL_TIMEOUT, allow_errors=True, kernel_name="python3",
+            copy.deepcopy(nb),
+            timeout=CELL_TIMEOUT,
+            allow_errors=True,
+            kernel_name="python3",
             resources={"metadata": {"path": str(ROOT / "solutions" / lesson)}},
         )
 
@@ -105,15 +112,21 @@ def run_lesson(lesson: str, selected: list[Case]) -> dict[str, Outcome]:
     results: dict[str, Outcome] = {}
     broken: Outcome | None = None  # the solution itself failed in an earlier cell
     kernel = _Kernel(lesson, nb)
-    with kernel.client.setup_kernel():
-        for index in range(last + 1):
-            for case in at_answer.get(index, []):
-                results[case.id] = broken or kernel.run_case(
-                    index, case.mistake.source, ids[case.mistake.test])
-            if nb.cells[index].cell_type == "code" and broken is None:
-                error = kernel.run(index)
-                if error is not None:
-                    broken = Outcome(_label(nb, index), f"the solution fails: {error}")
+    try:
+        with kernel.client.setup_kernel():
+            for index in range(last + 1):
+                for case in at_answer.get(index, []):
+                    results[case.id] = broken or kernel.run_case(
+                        index, case.mistake.source, ids[case.mistake.test]
+                    )
+                if nb.cells[index].cell_type == "code" and broken is None:
+                    error = kernel.run(index)
+                    if error is not None:
+                        broken = Outcome(_label(nb, index), f"the solution fails: {error}")
+    finally:
+        # nbclient's blocking calls made an event loop for this worker thread: close it here,
+        # or its sockets are left for the garbage collector to report in a later test
+        ensure_event_loop().close()
     return results
 
 
@@ -121,12 +134,28 @@ def run_lesson(lesson: str, selected: list[Case]) -> dict[str, Outcome]:
 # an answer that raises fails in its own cell
 CONTROL_LESSON = "01_logistic_regression"
 CONTROLS = [
-    Case(CONTROL_LESSON, Mistake(
-        answer="sigmoid", source="def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n",
-        test="test_sigmoid", message="", why="control: the right answer"), "control-right"),
-    Case(CONTROL_LESSON, Mistake(
-        answer="sigmoid", source="raise ValueError('control: broken answer cell')\n",
-        test="test_sigmoid", message="", why="control: a broken answer"), "control-broken"),
+    Case(
+        CONTROL_LESSON,
+        Mistake(
+            answer="sigmoid",
+            source="def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n",
+            test="test_sigmoid",
+            message="",
+            why="control: the right answer",
+        ),
+        "control-right",
+    ),
+    Case(
+        CONTROL_LESSON,
+        Mistake(
+            answer="sigmoid",
+            source="raise ValueError('control: broken answer cell')\n",
+            test="test_sigmoid",
+            message="",
+            why="control: a broken answer",
+        ),
+        "control-broken",
+    ),
 ]
 
 
@@ -137,8 +166,9 @@ def _selected(items: list[pytest.Item], test: str) -> set[str]:
 @pytest.fixture(scope="session")
 def outcomes(request) -> dict[str, Outcome]:
     """The outcome of every case selected in this session, lessons run two at a time."""
-    wanted = (_selected(request.session.items, "test_the_lesson_catches_the_mistake")
-              | _selected(request.session.items, "test_the_lesson_accepts_the_variant"))
+    wanted = _selected(request.session.items, "test_the_lesson_catches_the_mistake") | _selected(
+        request.session.items, "test_the_lesson_accepts_the_variant"
+    )
     by_lesson: dict[str, list[Case]] = defaultdict(list)
     for case in CASES + VARIANTS:
         if case.id in wanted:
@@ -146,8 +176,7 @@ def outcomes(request) -> dict[str, Outcome]:
     if _selected(request.session.items, "test_the_harness_tells_caught_from_not_caught"):
         by_lesson[CONTROL_LESSON] += CONTROLS
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        runs = [pool.submit(run_lesson, lesson, selected)
-                for lesson, selected in by_lesson.items()]
+        runs = [pool.submit(run_lesson, lesson, selected) for lesson, selected in by_lesson.items()]
         return {case_id: outcome for run in runs for case_id, outcome in run.result().items()}
 
 
@@ -156,18 +185,22 @@ def test_the_lesson_catches_the_mistake(case: Case, outcomes: dict[str, Outcome]
     mistake = case.mistake
     outcome = outcomes[case.id]
     assert outcome.failed_in is not None, (
-        f"{mistake.test} passed: the mistake ({mistake.why}) is not caught")
+        f"{mistake.test} passed: the mistake ({mistake.why}) is not caught"
+    )
     assert outcome.failed_in == mistake.test, (
-        f"failed in {outcome.failed_in}, before {mistake.test}: {outcome.error}")
+        f"failed in {outcome.failed_in}, before {mistake.test}: {outcome.error}"
+    )
     assert mistake.message.lower() in outcome.error.lower(), (
-        f"{mistake.test} failed without {mistake.message!r}: {outcome.error}")
+        f"{mistake.test} failed without {mistake.message!r}: {outcome.error}"
+    )
 
 
 @pytest.mark.parametrize("case", VARIANTS, ids=[case.id for case in VARIANTS])
 def test_the_lesson_accepts_the_variant(case: Case, outcomes: dict[str, Outcome]):
     outcome = outcomes[case.id]
     assert outcome.failed_in is None, (
-        f"a right answer ({case.mistake.why}) failed in {outcome.failed_in}: {outcome.error}")
+        f"a right answer ({case.mistake.why}) failed in {outcome.failed_in}: {outcome.error}"
+    )
 
 
 @pytest.mark.parametrize("lesson", [CONTROL_LESSON])
@@ -193,8 +226,7 @@ def test_the_case_names_an_answer_and_a_later_test_of_its_lesson(case: Case):
 
 def test_the_data_modules_are_one_per_lesson():
     names = modules()
-    lessons = [__import__(f"tests.lesson_mistakes.{n}", fromlist=["LESSON"]).LESSON
-               for n in names]
+    lessons = [__import__(f"tests.lesson_mistakes.{n}", fromlist=["LESSON"]).LESSON for n in names]
     assert len(set(lessons)) == len(lessons), "one data module per lesson"
     for name, lesson in zip(names, lessons, strict=True):
         assert name == f"l{lesson}", f"{name}.py should be named l{lesson}.py"
@@ -203,4 +235,5 @@ def test_the_data_modules_are_one_per_lesson():
 @pytest.mark.parametrize("lesson", LESSONS)
 def test_every_lesson_has_mistake_cases(lesson):
     assert any(case.lesson == lesson for case in CASES), (
-        f"tests/lesson_mistakes/l{lesson}.py: no mistake cases")
+        f"tests/lesson_mistakes/l{lesson}.py: no mistake cases"
+    )
