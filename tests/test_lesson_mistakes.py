@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import nbformat
 import pytest
+from jupyter_core.utils import ensure_event_loop
 from nbformat import NotebookNode
 
 from autograder.config import ROOT, lesson_ids
@@ -111,16 +112,21 @@ def run_lesson(lesson: str, selected: list[Case]) -> dict[str, Outcome]:
     results: dict[str, Outcome] = {}
     broken: Outcome | None = None  # the solution itself failed in an earlier cell
     kernel = _Kernel(lesson, nb)
-    with kernel.client.setup_kernel():
-        for index in range(last + 1):
-            for case in at_answer.get(index, []):
-                results[case.id] = broken or kernel.run_case(
-                    index, case.mistake.source, ids[case.mistake.test]
-                )
-            if nb.cells[index].cell_type == "code" and broken is None:
-                error = kernel.run(index)
-                if error is not None:
-                    broken = Outcome(_label(nb, index), f"the solution fails: {error}")
+    try:
+        with kernel.client.setup_kernel():
+            for index in range(last + 1):
+                for case in at_answer.get(index, []):
+                    results[case.id] = broken or kernel.run_case(
+                        index, case.mistake.source, ids[case.mistake.test]
+                    )
+                if nb.cells[index].cell_type == "code" and broken is None:
+                    error = kernel.run(index)
+                    if error is not None:
+                        broken = Outcome(_label(nb, index), f"the solution fails: {error}")
+    finally:
+        # nbclient's blocking calls made an event loop for this worker thread: close it here,
+        # or its sockets are left for the garbage collector to report in a later test
+        ensure_event_loop().close()
     return results
 
 
