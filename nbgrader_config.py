@@ -10,6 +10,12 @@ c.CourseDirectory.course_id = "nn-foundations"
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "lessons"
 
+# Validate (the students' button, and the course's tests) waits for the kernel's replies in
+# short slices: a long wait can miss the reply of an `interact` cell (COURSE.md). nbgrader's
+# Execute always uses jupyter_client's AsyncKernelManager; its clients are configurable.
+c.AsyncKernelManager.client_class = "utils.kernel_client.ShortPollKernelClient"
+c.AsyncKernelManager.client_factory = "utils.kernel_client.ShortPollKernelClient"
+
 # A lesson's solution runs in seconds; 60 s per cell leaves room for slow student code on a
 # busy grading machine without letting an endless loop hold a worker for long.
 c.Execute.timeout = 60

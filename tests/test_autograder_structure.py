@@ -17,7 +17,6 @@ from autograder.authoring.release import release
 from autograder.cli import build_parser, limits_from
 from autograder.common import ONE_BLAS_THREAD
 from autograder.config import ROOT, Course, CourseError
-from autograder.kernel import execute as execute_module
 from autograder.kernel.provisioner import PROVISIONER_NAME, SandboxProvisioner
 from autograder.limits import Limits
 from autograder.reasons import Reason, Status, markdown_table, status_of
@@ -193,21 +192,24 @@ def test_the_sandbox_provisioner_is_registered():
     assert found[PROVISIONER_NAME].load() is SandboxProvisioner
 
 
+THIRD_PARTY = ("nbclient", "jupyter_client", "nbgrader", "nbconvert", "traitlets", "distributed")
+# The one private method still overridden, and the nbgrader release it was written for.
+PRIVATE_OVERRIDES = {"autograder.authoring.validate._RecordingValidator": ["_preprocess"]}
+WRITTEN_FOR = {"nbgrader": "0.9.6"}
+
+
 def _private_overrides() -> dict[str, list[str]]:
-    """Per class of autograder.kernel: private methods of jupyter_client or nbclient bases
-    that it defines again."""
+    """Per class of the grader: the private methods of a third-party base it defines again."""
     found: dict[str, list[str]] = {}
-    for name in ("client", "execute", "provisioner"):
-        module = importlib.import_module(f"autograder.kernel.{name}")
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name in ("runtime.py", "__main__.py"):  # the kernel's code; the CLI entry
+            continue
+        name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        module = importlib.import_module(name)
         for cls_name, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ != module.__name__:
                 continue
-            bases = [
-                b
-                for b in cls.__mro__[1:]
-                if b.__module__.split(".")[0]
-                in ("nbclient", "jupyter_client", "nbgrader", "nbconvert")
-            ]
+            bases = [b for b in cls.__mro__[1:] if b.__module__.split(".")[0] in THIRD_PARTY]
             own = [
                 a
                 for a, v in vars(cls).items()
@@ -219,18 +221,37 @@ def _private_overrides() -> dict[str, list[str]]:
     return found
 
 
-def test_only_the_short_poll_loop_overrides_a_private_method():
-    assert _private_overrides() == {"execute.ShortPollMixin": ["_async_poll_for_reply"]}
+def test_public_extension_points_over_private_overrides():
+    assert _private_overrides() == PRIVATE_OVERRIDES
 
 
-def test_the_short_poll_workaround_is_pinned_to_the_versions_it_was_written_for():
-    installed = {name: version(name) for name in execute_module.WRITTEN_FOR}
-    assert installed == execute_module.WRITTEN_FOR, (
-        f"autograder/kernel/execute.py replaces nbclient's private _async_poll_for_reply and "
-        f"was written for {execute_module.WRITTEN_FOR}; installed: {installed}. Compare the "
-        "new nbclient.client.NotebookClient._async_poll_for_reply with ShortPollMixin, check "
-        "that the interact stall (COURSE.md) still needs it, then update WRITTEN_FOR."
+def test_the_private_override_left_is_pinned_to_the_release_it_was_written_for():
+    installed = {name: version(name) for name in WRITTEN_FOR}
+    assert installed == WRITTEN_FOR, (
+        "autograder/authoring/validate.py overrides nbgrader's private Validator._preprocess "
+        f"(to keep the executed notebook) and was written for {WRITTEN_FOR}; installed: "
+        f"{installed}. Check that nbgrader.validator.Validator._preprocess still returns the "
+        "executed notebook, then update WRITTEN_FOR."
     )
+
+
+def test_kernels_wait_for_replies_in_short_slices_everywhere():
+    """The grader's client, the test tools' client and the Validate button's manager."""
+    from nbgrader.preprocessors import Execute
+
+    from autograder.config import load_config
+    from autograder.kernel.execute import PollingNotebookClient
+    from autograder.kernel.provisioner import GraderKernelClient
+    from utils.kernel_client import ShortPollChannel, ShortPollKernelManager
+
+    assert issubclass(GraderKernelClient.shell_channel_class.default_value, ShortPollChannel)
+    assert PollingNotebookClient(nbformat.v4.new_notebook()).kernel_manager_class is (
+        ShortPollKernelManager
+    )
+    execute = Execute(config=load_config(ROOT))  # as the Validate button makes it
+    manager = execute.kernel_manager_class(kernel_name="python3", config=execute.config)
+    assert manager.client().shell_channel_class is ShortPollChannel
+    assert ShortPollKernelManager().client().shell_channel_class is ShortPollChannel
 
 
 def test_documents_name_only_files_that_exist():
@@ -248,5 +269,7 @@ def test_documents_name_only_files_that_exist():
 
 
 def test_test_support_lives_under_tests():
-    assert not hasattr(execute_module, "execute_notebook")
+    from autograder.kernel import execute
+
+    assert not hasattr(execute, "execute_notebook")
     assert (ROOT / "tests" / "support" / "execution.py").is_file()

@@ -391,6 +391,50 @@ def test_student_fills_in_an_exercise_and_validates(page: Page, lab: JupyterLab,
         dialog.locator(".jp-Dialog-footer button").first.click()
 
 
+VALIDATE_PRESSES = 30
+STALL_SECONDS = 45  # a stalled `interact` cell waits for the per-cell timeout (60 s)
+
+
+def _explorer_lessons(course: Path) -> list[str]:
+    """The lessons whose solution builds an explorer (an `interact`-style widget)."""
+    return [
+        lesson
+        for lesson in lesson_ids(course)
+        if "explorer(" in (course / "solutions" / lesson / f"{lesson}.ipynb").read_text()
+    ]
+
+
+def test_validate_does_not_stall_on_the_lessons_with_explorers(
+    page: Page, lab: JupyterLab, course: Path
+):
+    """Issue 11, section 10: nbgrader's Validate button, through the course's
+    nbgrader_config.py, waits for replies in short slices; pressed 30 times over the lessons
+    with explorers, every validation passes, none waiting for a cell's timeout."""
+    lessons = _explorer_lessons(course)
+    assert len(lessons) >= 5
+    presses = [lessons[i % len(lessons)] for i in range(VALIDATE_PRESSES)]
+    seconds: list[float] = []
+    with evidence(page, lab, "validate-30"):
+        for lesson in sorted(set(presses), key=presses.index):
+            open_notebook(page, f"solutions/{lesson}/{lesson}.ipynb")
+            for _ in range(presses.count(lesson)):
+                start = time.monotonic()
+                page.locator(".validate-button").click()
+                dialog = page.locator(".jp-Dialog")
+                dialog.wait_for(timeout=VALIDATE_MS)
+                seconds.append(time.monotonic() - start)
+                message = page.locator("#validation-message")
+                assert "validation-success" in (message.get_attribute("class") or ""), (
+                    f"{lesson}: {message.inner_text()[:2000]}"
+                )
+                dialog.locator(".jp-Dialog-footer button").first.click()
+                dialog.wait_for(state="detached", timeout=OPEN_MS)
+            page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
+    assert len(seconds) == VALIDATE_PRESSES
+    slow = [round(s, 1) for s in seconds if s > STALL_SECONDS]
+    assert slow == [], f"validations that waited like a stall: {slow}; all: {seconds}"
+
+
 def test_formgrader_lists_the_lessons(page: Page, lab: JupyterLab, course: Path):
     with evidence(page, lab, "formgrader"):
         page.get_by_role("menuitem", name="Nbgrader").click()

@@ -3,7 +3,9 @@
 `nbgrader validate` exits 0 even when validation fails; `nbgrader.validator.Validator`
 returns the failures, which is what tests and instructors need. The validator here also
 keeps the executed notebook (so a test can inspect figures and errors without running the
-notebook twice) and waits for kernel replies in short slices (see `kernel/execute.py`).
+notebook twice). Kernel clients are those `nbgrader_config.py` names for the Validate button
+(`c.AsyncKernelManager.client_class`: the short-polling one of `utils.kernel_client`), or
+that one when the configuration names none.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nbformat import NotebookNode
-from nbgrader.preprocessors import CheckCellMetadata, ClearOutput
 from nbgrader.validator import Validator
 
 from ..config import ROOT, load_config
-from ..kernel.execute import PollingExecute
+
+SHORT_POLL_CLIENT = "utils.kernel_client.ShortPollKernelClient"
 
 
 class _RecordingValidator(Validator):
@@ -48,8 +50,11 @@ class Validation:
 
 def validate(path: str | Path, root: Path = ROOT) -> Validation:
     """Run every cell of the notebook at `path` and validate it as nbgrader does."""
-    validator = _RecordingValidator(config=load_config(root))
-    validator.preprocessors = [ClearOutput, CheckCellMetadata, PollingExecute]
+    config = load_config(root)
+    if "client_class" not in config.AsyncKernelManager:
+        config.AsyncKernelManager.client_class = SHORT_POLL_CLIENT
+        config.AsyncKernelManager.client_factory = SHORT_POLL_CLIENT
+    validator = _RecordingValidator(config=config)
     result = validator.validate(str(Path(path).resolve()))
     executed = validator.executed
     sources = {entry["source"] for entry in result.get("failed", [])}

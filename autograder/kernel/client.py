@@ -1,14 +1,15 @@
 """nbclient's notebook client with the grader's limits and bookkeeping.
 
-On top of `execute.PollingNotebookClient` (short polling slices, see `execute.py`):
+On top of `execute.PollingNotebookClient` (the short-polling kernel client):
 
 - output bytes per cell are capped: a stream is cut at the byte budget (one huge line
   too), later outputs are dropped, a note says so, and the cell is interrupted;
 - the execute reply of every cell is kept (`last_reply`, through nbclient's
   `on_cell_executed` hook), and a cell that ran over its time is marked (`timed_out`)
-  instead of raising;
+  instead of raising: its reply is the one nbclient makes up from `error_on_timeout`,
+  which, unlike every reply of a kernel, has no header;
 - `probe` runs the kernel runtime's probe through `user_expressions` and checks its
-  signature (see `kernel_runtime.py`).
+  signature (see `integrity/runtime.py`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from nbclient.util import ensure_async
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 
-from .execute import POLL_SLICE_SECONDS, PollingNotebookClient
+from utils.kernel_client import POLL_SLICE_SECONDS
+
+from .execute import PollingNotebookClient
 
 ERROR_KEEP_BYTES = 16 * 1024  # an error's traceback is kept up to this size even over budget
 MESSAGE_OVERHEAD = 64  # bytes counted per output message besides its text
@@ -75,6 +78,7 @@ class GradingClient(PollingNotebookClient):
         self, cell: NotebookNode, cell_index: int, execute_reply: dict[str, t.Any] | None
     ) -> None:
         self.last_reply = execute_reply
+        self.timed_out = execute_reply is not None and "header" not in execute_reply
 
     def start_cell(self) -> None:
         """Reset the per-cell budget and flags before a cell (or a part of one) runs."""

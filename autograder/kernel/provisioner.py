@@ -30,11 +30,13 @@ from time import monotonic
 import psutil
 import zmq
 import zmq.asyncio
-from jupyter_client import AsyncKernelClient, AsyncKernelManager
+from jupyter_client import AsyncKernelManager
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Dict, default
+
+from utils.kernel_client import ShortPollKernelClient
 
 from .sandbox import KernelLaunch
 
@@ -54,8 +56,9 @@ def grader_context() -> zmq.asyncio.Context:
     return context
 
 
-class GraderKernelClient(AsyncKernelClient):
-    """An async kernel client on the grader's context, without the heartbeat channel."""
+class GraderKernelClient(ShortPollKernelClient):
+    """The short-polling kernel client (`utils.kernel_client`) on the grader's context,
+    without the heartbeat channel."""
 
     @default("context")
     def _grader_context(self) -> zmq.asyncio.Context:
