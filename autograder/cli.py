@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .batch.submissions import LAYOUTS
 from .config import DEFAULT_COURSE_DIR, ROOT, Course, CourseError
 from .limits import Limits
 
@@ -74,6 +75,7 @@ def limits_from(args: argparse.Namespace, course: Course) -> Limits:
 
 def _grade(args: argparse.Namespace) -> int:
     from .batch.grade import grade
+    from .batch.submissions import parse_due
 
     course = Course.at(Path(args.root))
     limits = limits_from(args, course)
@@ -91,6 +93,8 @@ def _grade(args: argparse.Namespace) -> int:
         unsafe=args.unsafe,
         progress=not args.no_progress,
         root=course.root,
+        layout=args.source,
+        due=parse_due(args.due) if args.due else None,
     )
     print("\n".join(summary.lines()))
     return 0
@@ -103,19 +107,53 @@ def _feedback(args: argparse.Namespace) -> int:
     grading = CourseDir(Path(args.course_dir))
     written = write_feedback(args.lesson, grading, Course.at(Path(args.root)))
     print(f"wrote {len(written)} feedback file(s) under {grading.root / 'feedback'}")
+    if args.zip:
+        from .outputs.feedback_zip import pack_feedback
+
+        packed, left_out = pack_feedback(args.lesson, grading, Path(args.zip))
+        print(f"wrote {args.zip}: {packed} feedback page(s), in the folders the LMS takes back")
+        for line in left_out:
+            print(f"warning: not in the zip: {line}")
     return 0
+
+
+def _fill_sheet(args: argparse.Namespace, data: dict, course: Course) -> list[str]:
+    """`--canvas-sheet` / `--moodle-sheet`: fill the LMS's sheet, take its names for the
+    report; return what to tell the instructor."""
+    from .batch.package import load_package
+    from .batch.store import CourseDir
+    from .outputs.feedback import lesson_secrets
+    from .outputs.lms import fill_canvas, fill_moodle, write_filled
+
+    if not args.out:
+        raise CourseError("--canvas-sheet and --moodle-sheet need --out FILLED.csv")
+    if args.moodle_sheet and args.column:
+        raise CourseError("--column chooses a Canvas column; Moodle's worksheet has one Grade")
+    if args.canvas_sheet:
+        filled = fill_canvas(data, Path(args.canvas_sheet), args.column)
+    else:
+        package = load_package(CourseDir(Path(args.course_dir)), args.lesson, course)
+        filled = fill_moodle(data, Path(args.moodle_sheet), lesson_secrets(package))
+    write_filled(filled, Path(args.out))
+    for student in data["students"]:
+        student["name"] = filled.names.get(student["id"], student["name"])
+    return filled.lines(Path(args.out))
 
 
 def _report(args: argparse.Namespace) -> int:
     from .batch.store import CourseDir
     from .outputs.report import FORMATS, collect, write_report
 
-    data = collect(args.lesson, CourseDir(Path(args.course_dir)), Course.at(Path(args.root)))
+    course = Course.at(Path(args.root))
+    data = collect(args.lesson, CourseDir(Path(args.course_dir)), course)
+    told = _fill_sheet(args, data, course) if args.canvas_sheet or args.moodle_sheet else []
+    if told:
+        print("\n".join(told), file=sys.stderr if args.json else sys.stdout)
     targets = {name: Path(getattr(args, name)) for name in ("csv", "html") if getattr(args, name)}
     write_report(data, targets)
     if args.json:
         print(FORMATS["json"].render(data))
-    elif not targets:
+    elif not targets and not told:
         print(FORMATS["text"].render(data))
     return 0
 
@@ -163,7 +201,22 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--submissions",
         required=True,
-        help="DIR/<student_id>/<LESSON>.ipynb, or a .zip of that layout",
+        metavar="PATH",
+        help="a directory or a .zip: <id>/<LESSON>.ipynb, nbgrader's submitted/, "
+        "Canvas's or Moodle's download",
+    )
+    grade.add_argument(
+        "--from",
+        dest="source",
+        choices=LAYOUTS,
+        default=None,
+        help="the layout of PATH (default: detected)",
+    )
+    grade.add_argument(
+        "--due",
+        metavar="WHEN",
+        help="due date, e.g. '2025-03-14 23:59 Europe/Paris' (UTC when no zone is given): "
+        "nbgrader's timestamp.txt after it is reported late",
     )
     course_dir(grade)
     grade.add_argument(
@@ -183,6 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     feedback = command("feedback", "write an HTML feedback file per student", _feedback)
     feedback.add_argument("lesson")
     course_dir(feedback)
+    feedback.add_argument(
+        "--zip",
+        metavar="OUT.zip",
+        help="also pack the pages as the LMS takes them back (Moodle's folders, "
+        "one folder per Canvas user id, one per student id)",
+    )
 
     report = command("report", "scores, statuses and reasons of a lesson", _report)
     report.add_argument("lesson")
@@ -192,6 +251,23 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--html", metavar="FILE", help="write an HTML report (score histogram, failure rates)"
     )
+    sheets = report.add_mutually_exclusive_group()
+    sheets.add_argument(
+        "--canvas-sheet",
+        metavar="EXPORT.csv",
+        help="fill the lesson's column of a Canvas gradebook export (write it with --out)",
+    )
+    sheets.add_argument(
+        "--moodle-sheet",
+        metavar="WORKSHEET.csv",
+        help="fill Grade and Feedback comments of a Moodle grading worksheet (--out)",
+    )
+    report.add_argument(
+        "--column",
+        metavar="NAME",
+        help="the Canvas column to fill (default: the one whose header holds the lesson id)",
+    )
+    report.add_argument("--out", metavar="FILLED.csv", help="where to write the filled sheet")
 
     publish = command(
         "publish", "write the student copy: lessons, utils, requirements, Binder files", _publish

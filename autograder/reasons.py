@@ -33,12 +33,19 @@ class Reason(enum.Enum):
     MISSING_NOTEBOOK = (
         "missing_notebook",
         Status.FAILED,
-        "no `<LESSON>.ipynb` in the student's folder (the files found are listed)",
+        "no notebook handed in, or none of several holds the lesson's cells (the files "
+        "found are listed)",
     )
     INVALID_ID = (
         "invalid_id",
         Status.FAILED,
-        "the folder name is not a usable student id (see below)",
+        "the folder name (zip entry, LMS file name) is not a usable student id (see below)",
+    )
+    DUPLICATE_ID = (
+        "duplicate_id",
+        Status.FAILED,
+        "a second hand-in with the same student id (the same name after Unicode "
+        "normalization); only the first was graded",
     )
     KERNEL_START = ("kernel_start", Status.FAILED, "the kernel did not start")
     NOTEBOOK_TIMEOUT = (
@@ -80,6 +87,12 @@ class Reason(enum.Enum):
         Status.FLAGGED,
         "other notebooks next to `<LESSON>.ipynb` (which was graded)",
     )
+    PICKED_NOTEBOOK = (
+        "picked_notebook",
+        Status.FLAGGED,
+        "several notebooks, none named `<LESSON>.ipynb`: the one whose nbgrader cell ids "
+        "match the lesson's was graded",
+    )
     TIMEOUT = ("timeout", None, "a cell ran over `--timeout` and was interrupted")
     STUCK = (
         "stuck",
@@ -101,6 +114,18 @@ class Reason(enum.Enum):
         "extra_files",
         None,
         "files other than notebooks in the student's folder were ignored",
+    )
+    RENAMED_NOTEBOOK = (
+        "renamed_notebook",
+        None,
+        "the only notebook handed in has another name (`<LESSON> (1).ipynb`, "
+        "`lesson<N>.ipynb`); it was graded",
+    )
+    LATE = (
+        "late",
+        None,
+        "submitted after the due date (Canvas's late mark, or nbgrader's timestamp.txt "
+        "after `--due`); the score is not changed",
     )
 
     def __init__(self, code: str, status: Status | None, meaning: str) -> None:

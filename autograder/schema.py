@@ -48,7 +48,17 @@ class SubmissionRef(TypedDict, total=False):
     b64: str
 
 
-class Job(TypedDict):
+class StudentInfo(TypedDict, total=False):
+    """How the LMS describes a student's submission (copied from the job to the result)."""
+
+    name: str | None  # the display name the LMS gave (None: the id is the name)
+    late: bool | None  # None: not known
+    source: str  # the layout read: folders, nbgrader, canvas, moodle
+    lms: dict[str, str]  # how the LMS names the student's files (the feedback zip's layout)
+    file: str | None  # the graded file's name as handed in
+
+
+class Job(StudentInfo):
     """One submission to grade against the lesson package whose hash is `package`."""
 
     package: str
@@ -101,7 +111,7 @@ class ManualScore(TypedDict):
     auto_score: float | None
 
 
-class Result(TypedDict):
+class Result(StudentInfo):
     """What grading one submission gave (stored as `results/<lesson>/<key>.json`)."""
 
     lesson: str

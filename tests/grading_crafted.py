@@ -90,6 +90,10 @@ for host, port in [("127.0.0.1", {port}), ("1.1.1.1", 80)]:
         report["connect %s:%d" % (host, port)] = type(exc).__name__
 print("SNOOP " + json.dumps(report, sort_keys=True))"""
 
+HOSTILE_RTL = "rtl\u202eevil"  # a right-to-left override makes it display as "rtllive"
+HOSTILE_LONG = "\u5b66" * 70  # 210 bytes of UTF-8
+NFD_JOSE = "Jose\u0301"
+
 FORK_BOMB = """import os, time
 children = 0
 while children < 10000:
@@ -292,8 +296,16 @@ def crafted(root: Path, submissions: Path, course_dir: Path, port: int) -> dict[
         ),
         "not-utf8": b"\xff\xfe\x00not a notebook",
         "too-large": _padded(submission(root), 2 * 2**20),
+        # Any person's name is an id (issue 12): graded under its own name.
         "Jos\u00e9": submission(root),
-        "-rf": submission(root),
+        "\u5b66\u751f": submission(root),
+        "with space": submission(root),
+        "-rf": b"not a notebook, a name a spreadsheet could read as a formula",
+        # Hostile names: refused with a reason, never a path.
+        HOSTILE_RTL: submission(root),
+        HOSTILE_LONG: submission(root),
+        # The same name as "Jos\u00e9" once normalized (macOS writes it decomposed).
+        NFD_JOSE: submission(root),
     }
     return cases
 
@@ -374,7 +386,9 @@ def graded_batch(mode: str = SUITE_USER) -> Batch:
             nbformat.write(submission(root), str(extra / "Untitled.ipynb"))
             (extra / "notes.txt").write_text("my notes")
             (folder / "missing").mkdir()
-            nbformat.write(submission(root), str(folder / "missing" / "renamed.ipynb"))
+            (folder / "missing" / "notes.txt").write_text("my answers are in my head")
+            (folder / "renamed").mkdir()
+            nbformat.write(submission(root), str(folder / "renamed" / f"{LESSON} (1).ipynb"))
             (folder / ".hidden").mkdir()
             (folder / ".DS_Store").write_text("junk")
             (base / "home").mkdir()

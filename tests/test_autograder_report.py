@@ -41,24 +41,52 @@ def test_json_report_has_exactly_the_documented_fields(batch):
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     assert set(data) == {"lesson", "students"} and data["lesson"] == LESSON
-    students = {s["id"]: s for s in data["students"]}
-    assert len(students) == len(list((batch.course_dir / "results" / LESSON).glob("*.json")))
-    for student in students.values():
-        assert set(student) == {"id", "score", "max_score", "status", "reasons", "tests"}
+    listed = data["students"]
+    assert len(listed) == len(list((batch.course_dir / "results" / LESSON).glob("*.json")))
+    # the second spelling of "Jos\u00e9" is a row of its own, refused as a duplicate
+    duplicates = [s for s in listed if s["reasons"][:1] and "duplicate_id:" in s["reasons"][0]]
+    assert [s["id"] for s in duplicates] == ["Jos\u00e9"]
+    students = {s["id"]: s for s in listed if s not in duplicates}
+    for student in listed:
+        assert set(student) == {
+            "id",
+            "name",
+            "score",
+            "max_score",
+            "status",
+            "late",
+            "reasons",
+            "tests",
+        }
+        assert student["name"] == student["id"] and student["late"] is None  # no LMS here
         assert student["status"] in ("graded", "failed", "flagged")
         assert student["max_score"] == MAX_SCORE
         assert set(student["tests"]) == {"test_scale", "test_mean_sq", "test_double"}
         assert all(set(t) == {"score", "max_score"} for t in student["tests"].values())
     assert students["correct"]["score"] == 4.0 and students["correct"]["status"] == "graded"
     assert students["invalid-json"]["status"] == "failed"
-    assert students["Jos\u00e9"]["status"] == "failed"
+    assert students["Jos\u00e9"]["status"] == "graded"
+    assert students["\u5b66\u751f"]["score"] == 4.0
 
 
 def test_csv_report_says_failed_and_why(batch, tmp_path):
     target = tmp_path / "grades.csv"
     assert _report(batch, "--csv", str(target)).returncode == 0
-    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(target.read_text()))}
-    assert list(next(iter(rows.values())))[:5] == ["id", "status", "score", "max_score", "reasons"]
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "Excel reads UTF-8 only after a byte order mark"
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(raw.decode("utf-8-sig")))}
+    assert list(next(iter(rows.values())))[:7] == [
+        "id",
+        "name",
+        "status",
+        "score",
+        "max_score",
+        "late",
+        "reasons",
+    ]
+    assert (
+        rows["\u5b66\u751f"]["name"] == "\u5b66\u751f" and rows["with space"]["status"] == "graded"
+    )
     assert rows["invalid-json"]["status"] == "failed"
     assert "not valid JSON" in rows["invalid-json"]["reasons"]
     assert rows["loops"]["status"] == "graded" and "timeout:" in rows["loops"]["reasons"]
@@ -72,7 +100,8 @@ def test_html_report_has_a_histogram_and_failure_rates(batch, tmp_path):
     page = target.read_text()
     assert '<img alt="score histogram' in page and "data:image/png;base64," in page
     assert "Failure rate per test" in page and "test_scale" in page
-    assert "Jos\u00e9" in page and "<script" not in page
+    assert "Jos\u00e9" in page and "\u5b66\u751f" in page and "<script" not in page
+    assert '<meta charset="utf-8">' in page
 
 
 def test_the_gradebook_is_what_the_formgrader_expects(batch):

@@ -57,10 +57,12 @@ def test_manual_grades_and_extra_credit_count_the_same_everywhere(batch, tmp_pat
 
     table, page = tmp_path / "r.csv", tmp_path / "r.html"
     assert main(["report", LESSON, "--csv", str(table), "--html", str(page), *common]) == 0
-    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(table.read_text()))}
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(table.read_text("utf-8-sig")))}
     assert float(rows["wrong"]["score"]) == expected
     assert float(rows["wrong"]["test_scale"]) == 0.5
-    assert re.search(rf"<td>wrong</td><td>\w+</td><td>{expected:g} / 5</td>", page.read_text())
+    assert re.search(
+        rf"<td>wrong</td><td>wrong</td><td>\w+</td><td>{expected:g} / 5</td>", page.read_text()
+    )
 
     written = write_feedback(LESSON, CourseDir(course_dir), Course.at(batch.root))
     feedback = next(p for p in written if p.parent.parent.name == "wrong").read_text()

@@ -15,6 +15,7 @@ import shutil
 import sys
 import typing as t
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -23,12 +24,12 @@ from tqdm import tqdm
 
 from ..common import printable, sha256
 from ..config import DEFAULT_COURSE_DIR, ROOT, Course, CourseError
-from ..job.jobs import failed_result, fingerprint
+from ..job.jobs import STUDENT_INFO, failed_result, fingerprint
 from ..job.prepare import notebook_from_json
 from ..kernel.sandbox import require_sandbox
 from ..limits import Limits
 from ..rendering import render
-from ..schema import Job, LessonPackage, Result
+from ..schema import Job, LessonPackage, Result, StudentInfo
 from .gradebook import is_recorded, open_gradebook, record
 from .package import build_package
 from .pool import run_jobs
@@ -43,9 +44,11 @@ class Summary:
     graded: list[Result] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    source: str = ""
 
     def lines(self) -> list[str]:
-        """A short, human summary: counts, then one line per failed or flagged student."""
+        """A short, human summary: counts, one line per failed or flagged student, what was
+        ignored, what was read."""
         by_status: dict[str, list[Result]] = {"graded": [], "failed": [], "flagged": []}
         for result in self.graded:
             by_status[result["status"]].append(result)
@@ -59,10 +62,30 @@ class Summary:
                 first = "; ".join(result["reasons"][:2]) or "no reason recorded"
                 more = len(result["reasons"]) - 2
                 extra = f" (+{more} more)" if more > 0 else ""
-                out.append(f"  {status:7} {printable(result['student'])}: {first}{extra}")
+                out.append(f"  {status:7} {shown_name(result)}: {first}{extra}")
         if self.ignored:
-            out.append(f"ignored (not student folders): {', '.join(self.ignored)}")
+            out.append(f"ignored (no student's submission): {', '.join(self.ignored)}")
+        if self.source:
+            out.append(self.source)
         return out
+
+
+def shown_name(result: Result) -> str:
+    """A student as people recognise them: the id, and the LMS's name when it has one."""
+    name = result.get("name")
+    student = printable(result["student"])
+    return f"{student} ({printable(name)})" if name and name != result["student"] else student
+
+
+def _info(sub: Submission) -> StudentInfo:
+    """How the LMS describes the student, as the job and the result carry it."""
+    return {
+        "name": sub.name,
+        "late": sub.late,
+        "source": sub.source,
+        "lms": sub.lms,
+        "file": sub.file,
+    }
 
 
 def banner_notebook(package: LessonPackage, result: Result) -> nbformat.NotebookNode:
@@ -124,8 +147,11 @@ def grade(
     unsafe: bool = False,
     root: Path = ROOT,
     progress: bool = True,
+    layout: str | None = None,
+    due: datetime | None = None,
 ) -> Summary:
-    """Grade every submission of `lesson` in `submissions` (see the module docstring)."""
+    """Grade every submission of `lesson` in `submissions` (see the module docstring).
+    `layout`: `--from` (detected when None); `due`: `--due`, in UTC."""
     course = Course.at(root)
     course.check_lesson(lesson)
     if not submissions.exists():
@@ -141,8 +167,11 @@ def grade(
         package = build_package(grading, lesson, course)
         scratch = grading.inside("scratch")
         shutil.rmtree(scratch, ignore_errors=True)  # left by a killed run; none is running
-        found = find_submissions(submissions, lesson, limits.submission_mb * 2**20)
-        summary = Summary(ignored=found.ignored)
+        cell_ids = frozenset(c["grade_id"] for c in package["cells"] if c["grade_id"])
+        found = find_submissions(
+            submissions, lesson, limits.submission_mb * 2**20, cell_ids, layout, due
+        )
+        summary = Summary(ignored=found.ignored, source=found.describe())
         release = grading.release_notebook(lesson).parent
         extra = [str(release / name) for name in package["extra_files"]]
         jobs: list[Job] = []
@@ -151,6 +180,7 @@ def grade(
             for sub in found.submissions:
                 by_key[sub.key] = sub
                 job: Job = {
+                    **_info(sub),
                     "package": package["hash"],
                     "lesson": lesson,
                     "student": sub.student,
@@ -166,12 +196,17 @@ def grade(
                 previous = _previous(grading, lesson, sub.key)
                 if sub.problems:
                     result = failed_result(package, job, sub.problems + sub.notes)
-                    if previous is None or previous.get("reasons") != result["reasons"]:
+                    if previous is None or any(
+                        previous.get(k) != result.get(k) for k in ("reasons", *STUDENT_INFO)
+                    ):
                         store_result(grading, package, result, sub, previous)
                     summary.graded.append(result)
                     continue
                 data = sub.data if sub.data is not None else sub.path.read_bytes()  # type: ignore[union-attr]
-                job["fingerprint"] = fingerprint(package["hash"], limits, not unsafe, sha256(data))
+                context = {"notes": sub.notes, **_info(sub)}
+                job["fingerprint"] = fingerprint(
+                    package["hash"], limits, not unsafe, sha256(data), context
+                )
                 if sub.data is not None:
                     job["submission"] = {"b64": base64.b64encode(sub.data).decode("ascii")}
                 else:

@@ -15,6 +15,7 @@ import base64
 import json
 import os
 import sys
+import typing as t
 from pathlib import Path
 from time import monotonic
 
@@ -24,16 +25,25 @@ from ..common import canonical_hash, sha256
 from ..integrity.scan import scan_cell
 from ..limits import Limits
 from ..reasons import Reason, status_of
-from ..schema import CellSummary, Job, LessonPackage, Result
+from ..schema import CellSummary, Job, LessonPackage, Result, StudentInfo
 from .prepare import BadSubmission, Prepared, notebook_from_json, parse_notebook, prepare
 from .runner import CellRun, run_prepared
 from .scoring import score_run
 
 GRADER_VERSION = "1"
+STUDENT_INFO = StudentInfo.__optional_keys__
 
 
-def fingerprint(package_hash: str, limits: Limits, sandboxed: bool, submission_sha: str) -> str:
-    """What a result depends on: a stored result with the same fingerprint is reused."""
+def fingerprint(
+    package_hash: str,
+    limits: Limits,
+    sandboxed: bool,
+    submission_sha: str,
+    context: dict[str, t.Any] | None = None,
+) -> str:
+    """What a result depends on: a stored result with the same fingerprint is reused.
+    `context`: what else goes into the result (the notes found before grading, how the LMS
+    describes the student)."""
     return canonical_hash(
         {
             "grader": GRADER_VERSION,
@@ -41,13 +51,16 @@ def fingerprint(package_hash: str, limits: Limits, sandboxed: bool, submission_s
             "limits": limits.to_json(),
             "sandbox": sandboxed,
             "submission": submission_sha,
+            "context": context or {},
         }
     )
 
 
 def new_result(package: LessonPackage, job: Job, submission_sha: str | None) -> Result:
     """The fields every result has, before grading fills scores in."""
+    info = t.cast(StudentInfo, {k: v for k, v in job.items() if k in STUDENT_INFO})
     return {
+        **info,
         "lesson": package["lesson"],
         "student": job["student"],
         "key": job["key"],

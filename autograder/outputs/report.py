@@ -1,16 +1,18 @@
 """`python -m autograder report`: scores, statuses and reasons for a lesson, in several forms.
 
-Per student: id, score, maximum, status (`graded`, `failed`, `flagged`), reasons and the
-score of each test cell. Scores come from `scores.student_score`: the automatic score, with
-what a person gave in the formgrader (manual grades, extra credit) on top.
+Per student: id, name (the LMS's display name; the id when there is none), score, maximum,
+status (`graded`, `failed`, `flagged`), whether it was late (true, false, null: not known),
+reasons and the score of each test cell. Scores come from `scores.student_score`: the
+automatic score, with what a person gave in the formgrader (manual grades, extra credit) on
+top.
 
 The forms (`FORMATS`, by name):
 
 - `text`: a plain table, printed when no other form is asked for;
-- `json`: `{"lesson", "students": [{"id", "score", "max_score", "status", "reasons",
-  "tests": {grade_id: {"score", "max_score"}}}]}`, printed with `--json`;
+- `json`: `{"lesson", "students": [{"id", "name", "score", "max_score", "status", "late",
+  "reasons", "tests": {grade_id: {"score", "max_score"}}}]}`, printed with `--json`;
 - `csv`: one row per student, with status and reasons, so a crash never reads as a plain 0
-  (`--csv FILE`);
+  (`--csv FILE`); UTF-8 with a byte order mark, so that Excel shows every name;
 - `html`: a page with a score histogram and the failure rate of each test (`--html FILE`).
 """
 
@@ -33,22 +35,25 @@ from ..rendering import render
 from .scores import NO_MARKS, read_marks, student_score
 
 Report = dict[str, t.Any]
+Student = dict[str, t.Any]  # one entry of a report's `students`
 
 
 def collect(lesson: str, grading: CourseDir, course: Course) -> Report:
     """The report's data: `{"lesson", "students": [...]}` (see the module docstring)."""
     package = load_package(grading, lesson, course)
     marks = read_marks(grading, lesson)
-    students: list[dict[str, t.Any]] = []
+    students: list[Student] = []
     for result in grading.read_results(lesson):
         own = marks.get(result["key"], NO_MARKS) if result.get("valid_id") else NO_MARKS
         score = student_score(result, own)
         students.append(
             {
                 "id": result["student"],
+                "name": result.get("name") or result["student"],
                 "score": score.total,
                 "max_score": float(package["max_score"]),
                 "status": result["status"],
+                "late": result.get("late"),
                 "reasons": list(result["reasons"]),
                 "tests": {
                     grade_id: {"score": cell.score, "max_score": cell.max_score}
@@ -67,21 +72,29 @@ def _safe_cell(value: t.Any) -> t.Any:
     return value
 
 
+def _late(late: bool | None) -> str:
+    """`yes`, `no`, or empty when not known."""
+    return "" if late is None else "yes" if late else "no"
+
+
 def to_csv(data: Report) -> str:
-    """The report as CSV: id, status, score, max_score, reasons, then one column per test."""
+    """The report as CSV: id, name, status, score, max_score, late, reasons, then one column
+    per test."""
     tests = sorted({g for s in data["students"] for g in s["tests"]})
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "status", "score", "max_score", "reasons", *tests])
+    writer.writerow(["id", "name", "status", "score", "max_score", "late", "reasons", *tests])
     for student in data["students"]:
         writer.writerow(
             [
                 _safe_cell(v)
                 for v in (
                     student["id"],
+                    student["name"],
                     student["status"],
                     student["score"],
                     student["max_score"],
+                    _late(student["late"]),
                     " | ".join(student["reasons"]),
                 )
             ]
@@ -94,8 +107,11 @@ def to_text(data: Report) -> str:
     """A plain table for the terminal."""
     lines = [f"{data['lesson']}: {len(data['students'])} student(s)"]
     for student in data["students"]:
+        shown = printable(student["id"])
+        if student["name"] != student["id"]:
+            shown += f" ({printable(student['name'])})"
         lines.append(
-            f"{printable(student['id']):24} {student['status']:8} {student['score']:6g} / "
+            f"{shown:24} {student['status']:8} {student['score']:6g} / "
             f"{student['max_score']:g}"
             + (f"  {student['reasons'][0]}" if student["reasons"] else "")
         )
@@ -164,16 +180,19 @@ def to_html(data: Report) -> str:
 
 @dataclass(frozen=True)
 class Format:
-    """One form of the report: how to render it, and whether it is text for a terminal."""
+    """One form of the report: how to render it, what it is, and the encoding of its file."""
 
     render: Callable[[Report], str]
     description: str
+    encoding: str = "utf-8"
 
 
 FORMATS: dict[str, Format] = {
     "text": Format(to_text, "a plain table"),
     "json": Format(to_json, "the report as JSON"),
-    "csv": Format(to_csv, "one row per student: status, score, reasons, each test"),
+    "csv": Format(
+        to_csv, "one row per student: name, status, score, late, reasons, each test", "utf-8-sig"
+    ),
     "html": Format(to_html, "a page with a score histogram and each test's failure rate"),
 }
 
@@ -181,4 +200,5 @@ FORMATS: dict[str, Format] = {
 def write_report(data: Report, targets: dict[str, Path]) -> None:
     """Write the report in each named form to its file (atomically)."""
     for name, path in targets.items():
-        atomic_write(path, FORMATS[name].render(data).encode("utf-8"))
+        form = FORMATS[name]
+        atomic_write(path, form.render(data).encode(form.encoding))
