@@ -95,7 +95,8 @@ def test_the_copy_has_what_a_student_needs(copy: Path):
     project = tomllib.loads((copy / "pyproject.toml").read_text())
     assert project["tool"]["setuptools"]["packages"] == ["utils", "utils.data"]
     assert project["tool"]["setuptools"]["package-data"] == {"utils.data": ["*.gz", "*.md"]}
-    assert project["project"]["requires-python"] == ">=3.11"
+    repo = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["project"]["requires-python"] == repo["project"]["requires-python"]
 
     def pins(path: Path) -> list[str]:
         lines = (line.strip() for line in path.read_text().splitlines())
