@@ -43,7 +43,15 @@ def ensure_environment(requirements: str) -> None:
     if not PYTHON.exists():
         print(f"Creating the virtual environment {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    files = [ROOT / "requirements.txt", ROOT / "requirements-dev.txt", ROOT / "pyproject.toml"]
+    files = [
+        ROOT / name
+        for name in (
+            "requirements.txt",
+            "requirements-grading.txt",
+            "requirements-dev.txt",
+            "pyproject.toml",
+        )
+    ]
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:16]
     stamp = VENV / f".installed-{Path(requirements).stem}-{digest}"
     if stamp.exists():
@@ -66,13 +74,21 @@ def _has_system_venv() -> bool:
     return check.returncode == 0
 
 
+def _has_postgres() -> bool:
+    """Whether PostgreSQL's server programs are here (Debian keeps them off PATH)."""
+    return shutil.which("initdb") is not None or any(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb")
+    )
+
+
 # Debian packages the test suite needs, with how to tell each is there: the grader's
-# sandbox, the browser tests' Chromium, and venv for the normal-user runs of the grader
-# (with Debian's python3, which every user can run).
+# sandbox, the browser tests' Chromium, venv for the normal-user runs of the grader (with
+# Debian's python3, which every user can run), and PostgreSQL for the shared gradebook.
 SYSTEM_PACKAGES = {
     "bubblewrap": lambda: shutil.which("bwrap") is not None,
     "chromium": lambda: shutil.which("chromium") is not None,
     "python3-venv": _has_system_venv,
+    "postgresql": _has_postgres,
 }
 
 

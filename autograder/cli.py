@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .batch.store import CourseDir
 from .batch.submissions import LAYOUTS
 from .config import DEFAULT_COURSE_DIR, ROOT, Course, CourseError
 from .limits import Limits
@@ -73,6 +74,14 @@ def limits_from(args: argparse.Namespace, course: Course) -> Limits:
     return Limits.from_config(course.config, **{n: getattr(args, n) for n in Limits.names()})
 
 
+def grading_dir(args: argparse.Namespace, course: Course) -> CourseDir:
+    """The grading directory of a command, with its gradebook: `--db`, else
+    `nbgrader_config.py`'s `CourseDirectory.db_url`, else SQLite in the directory."""
+    from .batch.store import CourseDir
+
+    return CourseDir(Path(args.course_dir), args.db or course.db_url)
+
+
 def _grade(args: argparse.Namespace) -> int:
     from .batch.grade import grade
     from .batch.submissions import parse_due
@@ -95,17 +104,19 @@ def _grade(args: argparse.Namespace) -> int:
         root=course.root,
         layout=args.source,
         due=parse_due(args.due) if args.due else None,
+        scheduler=args.scheduler,
+        db_url=args.db,
     )
     print("\n".join(summary.lines()))
     return 0
 
 
 def _feedback(args: argparse.Namespace) -> int:
-    from .batch.store import CourseDir
     from .outputs.feedback import write_feedback
 
-    grading = CourseDir(Path(args.course_dir))
-    written = write_feedback(args.lesson, grading, Course.at(Path(args.root)))
+    course = Course.at(Path(args.root))
+    grading = grading_dir(args, course)
+    written = write_feedback(args.lesson, grading, course)
     print(f"wrote {len(written)} feedback file(s) under {grading.root / 'feedback'}")
     if args.zip:
         from .outputs.feedback_zip import pack_feedback
@@ -121,7 +132,6 @@ def _fill_sheet(args: argparse.Namespace, data: dict, course: Course) -> list[st
     """`--canvas-sheet` / `--moodle-sheet`: fill the LMS's sheet, take its names for the
     report; return what to tell the instructor."""
     from .batch.package import load_package
-    from .batch.store import CourseDir
     from .outputs.feedback import lesson_secrets
     from .outputs.lms import fill_canvas, fill_moodle, write_filled
 
@@ -132,7 +142,7 @@ def _fill_sheet(args: argparse.Namespace, data: dict, course: Course) -> list[st
     if args.canvas_sheet:
         filled = fill_canvas(data, Path(args.canvas_sheet), args.column)
     else:
-        package = load_package(CourseDir(Path(args.course_dir)), args.lesson, course)
+        package = load_package(grading_dir(args, course), args.lesson, course)
         filled = fill_moodle(data, Path(args.moodle_sheet), lesson_secrets(package))
     write_filled(filled, Path(args.out))
     for student in data["students"]:
@@ -141,11 +151,10 @@ def _fill_sheet(args: argparse.Namespace, data: dict, course: Course) -> list[st
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .batch.store import CourseDir
     from .outputs.report import FORMATS, collect, write_report
 
     course = Course.at(Path(args.root))
-    data = collect(args.lesson, CourseDir(Path(args.course_dir)), course)
+    data = collect(args.lesson, grading_dir(args, course), course)
     told = _fill_sheet(args, data, course) if args.canvas_sheet or args.moodle_sheet else []
     if told:
         print("\n".join(told), file=sys.stderr if args.json else sys.stdout)
@@ -186,6 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
             "--course-dir",
             default=str(DEFAULT_COURSE_DIR),
             help=f"grading state: gradebook, notebooks, feedback (default: {DEFAULT_COURSE_DIR})",
+        )
+        sub.add_argument(
+            "--db",
+            metavar="URL",
+            help="the gradebook's SQLAlchemy URL, e.g. postgresql+psycopg://user@host/course "
+            "(default: nbgrader_config.py's CourseDirectory.db_url, else gradebook.db in "
+            "the course directory)",
         )
 
     release = command("release", "regenerate the student notebooks from the sources", _release)
@@ -229,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--unsafe",
         action="store_true",
         help="grade without the sandbox (only for trusted submissions)",
+    )
+    grade.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: a scheduler's address (tcp://host:8786), or local:N "
+        "for N single-thread workers on this machine (default: local worker processes)",
     )
     grade.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_limit_flags(grade)

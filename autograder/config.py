@@ -75,6 +75,13 @@ class Course:
         )
 
     @property
+    def db_url(self) -> str | None:
+        """The gradebook's SQLAlchemy URL when `nbgrader_config.py` sets one
+        (`c.CourseDirectory.db_url`, e.g. a PostgreSQL server); None otherwise."""
+        value = self.config.CourseDirectory.get("db_url", None)
+        return str(value) if value else None
+
+    @property
     def cell_timeout(self) -> int:
         """nbgrader's per-cell time limit (`Execute.timeout`), 60 s when not set."""
         value = self.config.Execute.get("timeout", None)

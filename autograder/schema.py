@@ -36,7 +36,7 @@ class LessonPackage(TypedDict):
     cells: list[PackageCell]
     notebook_metadata: dict[str, t.Any]
     release_notebook: dict[str, t.Any]
-    extra_files: list[str]
+    extra_files: dict[str, str]  # the lesson's data files, by name, base64
     max_score: float
     hash: str
 
@@ -69,7 +69,6 @@ class Job(StudentInfo):
     limits: dict[str, int]
     sandbox: bool
     private: list[str]  # host paths the sandbox must hide
-    extra_files: list[str]  # files bound into the kernel's working directory
     notes: list[str]  # reasons found before grading (extra files, ...)
     scratch: NotRequired[str | None]  # where the job's scratch files go
     fingerprint: NotRequired[str]

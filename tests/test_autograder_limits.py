@@ -108,7 +108,6 @@ def test_notebook_time_limit_fails_the_submission_with_the_reason(tmp_path, suit
         "limits": limits.to_json(),
         "sandbox": True,
         "private": [],
-        "extra_files": [],
         "notes": [],
         "submission": {"path": str(path)},
     }

@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import typing as t
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from ..kernel.sandbox import require_sandbox
 from ..limits import Limits
 from ..rendering import render
 from ..schema import Job, LessonPackage, Result, StudentInfo
+from .dask_pool import ClusterError, ClusterLost, check_workers, dask_client, run_on_dask
 from .gradebook import is_recorded, open_gradebook, record
 from .package import build_package
 from .pool import run_jobs
@@ -138,6 +140,85 @@ def _previous(grading: CourseDir, lesson: str, key: str) -> Result | None:
         return None
 
 
+def _jobs(
+    grading: CourseDir,
+    package: LessonPackage,
+    found: list[Submission],
+    base: Job,
+    summary: Summary,
+    limits: Limits,
+    remote: bool,
+) -> tuple[list[Job], dict[str, Submission]]:
+    """The jobs left to grade: refused submissions are stored as failed at once, unchanged
+    ones skipped. For `remote` workers the submission travels as bytes, not as a path."""
+    lesson = package["lesson"]
+    jobs: list[Job] = []
+    by_key: dict[str, Submission] = {}
+    with open_gradebook(grading.db_url) as gradebook:
+        for sub in found:
+            by_key[sub.key] = sub
+            job: Job = {
+                **base,
+                **_info(sub),
+                "student": sub.student,
+                "key": sub.key,
+                "valid_id": sub.valid_id,
+                "notes": sub.notes,
+            }
+            previous = _previous(grading, lesson, sub.key)
+            if sub.problems:
+                result = failed_result(package, job, sub.problems + sub.notes)
+                if previous is None or any(
+                    previous.get(k) != result.get(k) for k in ("reasons", *STUDENT_INFO)
+                ):
+                    store_result(grading, package, result, sub, previous)
+                summary.graded.append(result)
+                continue
+            data = sub.data if sub.data is not None else sub.path.read_bytes()  # type: ignore[union-attr]
+            context = {"notes": sub.notes, **_info(sub)}
+            job["fingerprint"] = fingerprint(
+                package["hash"], limits, base["sandbox"], sha256(data), context
+            )
+            if remote or sub.data is not None:
+                job["submission"] = {"b64": base64.b64encode(data).decode("ascii")}
+            else:
+                job["submission"] = {"path": str(sub.path)}
+            if (
+                previous is not None
+                and previous.get("fingerprint") == job["fingerprint"]
+                and (not sub.valid_id or is_recorded(gradebook, lesson, sub.key))
+            ):
+                summary.skipped.append(sub.key)
+                continue
+            jobs.append(job)
+    return jobs, by_key
+
+
+def _results(
+    package: LessonPackage,
+    jobs: list[Job],
+    scheduler: str | None,
+    workers: int | None,
+    limits: Limits,
+    grading: CourseDir,
+) -> Iterator[tuple[Job, Result]]:
+    """Grade `jobs` on the local process pool, or on the Dask cluster at `scheduler`."""
+    packages = {package["hash"]: package}
+    if scheduler is None:
+        job_timeout = limits.notebook_timeout + 120  # the job's own deadline, and teardown
+        yield from run_jobs(
+            packages,
+            jobs,
+            workers or os.cpu_count() or 1,
+            job_timeout,
+            grading.inside("grading.log"),
+        )
+        return
+    with dask_client(scheduler, grading.inside("grading.log")) as client:
+        check_workers(client, sandboxed=jobs[0]["sandbox"] if jobs else True)
+        yield from run_on_dask(client, packages, jobs)
+
+
 def grade(
     lesson: str,
     submissions: Path,
@@ -149,77 +230,51 @@ def grade(
     progress: bool = True,
     layout: str | None = None,
     due: datetime | None = None,
+    scheduler: str | None = None,
+    db_url: str | None = None,
 ) -> Summary:
     """Grade every submission of `lesson` in `submissions` (see the module docstring).
-    `layout`: `--from` (detected when None); `due`: `--due`, in UTC."""
+
+    `layout`: `--from` (detected when None); `due`: `--due`, in UTC; `scheduler`: a Dask
+    scheduler's address or `local:N` (None: the local process pool); `db_url`: the
+    gradebook (None: `nbgrader_config.py`'s `CourseDirectory.db_url`, else SQLite in the
+    grading directory).
+    """
     course = Course.at(root)
     course.check_lesson(lesson)
     if not submissions.exists():
         raise CourseError(f"no such submissions directory: {submissions}")
     limits = limits or Limits.from_config(course.config)
-    grading = CourseDir(course_dir)
+    grading = CourseDir(course_dir, db_url or course.db_url)
     grading.root.mkdir(parents=True, exist_ok=True)
     private = [course.source, grading.root, submissions.resolve()]
-    with RunLock(grading):
-        if not unsafe:
+    with RunLock(grading, lesson):
+        if not unsafe and scheduler is None:  # a cluster's workers are checked instead
             require_sandbox(private)
         grading.write_config(course.course_id, course.source)
         package = build_package(grading, lesson, course)
-        scratch = grading.inside("scratch")
+        scratch = grading.inside("scratch", lesson)
         shutil.rmtree(scratch, ignore_errors=True)  # left by a killed run; none is running
         cell_ids = frozenset(c["grade_id"] for c in package["cells"] if c["grade_id"])
         found = find_submissions(
             submissions, lesson, limits.submission_mb * 2**20, cell_ids, layout, due
         )
         summary = Summary(ignored=found.ignored, source=found.describe())
-        release = grading.release_notebook(lesson).parent
-        extra = [str(release / name) for name in package["extra_files"]]
-        jobs: list[Job] = []
-        by_key: dict[str, Submission] = {}
-        with open_gradebook(grading.db_url) as gradebook:
-            for sub in found.submissions:
-                by_key[sub.key] = sub
-                job: Job = {
-                    **_info(sub),
-                    "package": package["hash"],
-                    "lesson": lesson,
-                    "student": sub.student,
-                    "key": sub.key,
-                    "valid_id": sub.valid_id,
-                    "limits": limits.to_json(),
-                    "sandbox": not unsafe,
-                    "private": [str(p) for p in private],
-                    "extra_files": extra,
-                    "notes": sub.notes,
-                    "scratch": str(scratch),
-                }
-                previous = _previous(grading, lesson, sub.key)
-                if sub.problems:
-                    result = failed_result(package, job, sub.problems + sub.notes)
-                    if previous is None or any(
-                        previous.get(k) != result.get(k) for k in ("reasons", *STUDENT_INFO)
-                    ):
-                        store_result(grading, package, result, sub, previous)
-                    summary.graded.append(result)
-                    continue
-                data = sub.data if sub.data is not None else sub.path.read_bytes()  # type: ignore[union-attr]
-                context = {"notes": sub.notes, **_info(sub)}
-                job["fingerprint"] = fingerprint(
-                    package["hash"], limits, not unsafe, sha256(data), context
-                )
-                if sub.data is not None:
-                    job["submission"] = {"b64": base64.b64encode(sub.data).decode("ascii")}
-                else:
-                    job["submission"] = {"path": str(sub.path)}
-                if (
-                    previous is not None
-                    and previous.get("fingerprint") == job["fingerprint"]
-                    and (not sub.valid_id or is_recorded(gradebook, lesson, sub.key))
-                ):
-                    summary.skipped.append(sub.key)
-                    continue
-                jobs.append(job)
-        job_timeout = limits.notebook_timeout + 120  # the job's own deadline, and teardown
+        base: Job = {
+            "package": package["hash"],
+            "lesson": lesson,
+            "student": "",
+            "key": "",
+            "valid_id": False,
+            "limits": limits.to_json(),
+            "sandbox": not unsafe,
+            "private": [str(p) for p in private],
+            "notes": [],
+            "scratch": None if scheduler else str(scratch),
+        }
+        jobs, by_key = _jobs(
+            grading, package, found.submissions, base, summary, limits, remote=scheduler is not None
+        )
         bar = tqdm(
             total=len(jobs),
             desc=f"grading {lesson}",
@@ -227,23 +282,27 @@ def grade(
             disable=not progress,
             file=sys.stderr,
         )
-        with bar:
-            for job, result in run_jobs(
-                {package["hash"]: package},
-                jobs,
-                workers or os.cpu_count() or 1,
-                job_timeout,
-                grading.inside("grading.log"),
-            ):
-                store_result(
-                    grading,
-                    package,
-                    result,
-                    by_key[job["key"]],
-                    _previous(grading, lesson, job["key"]),
-                )
-                summary.graded.append(result)
-                bar.update(1)
+        stored = 0
+        try:
+            with bar:
+                for job, result in _results(package, jobs, scheduler, workers, limits, grading):
+                    store_result(
+                        grading,
+                        package,
+                        result,
+                        by_key[job["key"]],
+                        _previous(grading, lesson, job["key"]),
+                    )
+                    summary.graded.append(result)
+                    stored += 1
+                    bar.update(1)
+        except ClusterLost as lost:
+            raise CourseError(
+                f"{lost}: {stored} of {len(jobs)} submission(s) were graded and stored; run "
+                "the same command again, with a scheduler, to grade the rest"
+            ) from None
+        except ClusterError as refused:
+            raise CourseError(str(refused)) from None
         if not grading.has_gradebook():
             raise CourseError(f"no gradebook was written in {grading.root}")
         return summary

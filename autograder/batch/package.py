@@ -10,9 +10,12 @@ submission is graded again.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import logging
+import random
+import time
 import typing as t
 
 import nbformat
@@ -23,9 +26,10 @@ from nbgrader.coursedir import CourseDirectory
 from ..common import canonical_hash, sha256
 from ..config import Course, CourseError
 from ..schema import LessonPackage, PackageCell
+from .gradebook import ATTEMPTS, CONCURRENT_SIGNS
 from .store import CourseDir, write_json
 
-PACKAGE_VERSION = 1
+PACKAGE_VERSION = 2  # 2: the lesson's data files travel in the package
 
 
 def _generate(grading: CourseDir, lesson: str, course: Course) -> None:
@@ -36,10 +40,15 @@ def _generate(grading: CourseDir, lesson: str, course: Course) -> None:
     config.CourseDirectory.db_url = grading.db_url
     api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
     api.log.setLevel(logging.ERROR)
-    result = api.generate_assignment(lesson, force=True, create=True)
+    for attempt in range(ATTEMPTS):  # another run may be writing the shared gradebook
+        result = api.generate_assignment(lesson, force=True, create=True)
+        said = str(result.get("error", "")).lower()
+        if result["success"] or not any(sign in said for sign in CONCURRENT_SIGNS):
+            break
+        time.sleep(0.2 * 2**attempt * (1 + random.random()))
     if not result["success"]:
-        error = str(result.get("error", "")).strip().splitlines()
-        detail = error[-1] if error else "unknown error"
+        lines = str(result.get("error", "")).strip().splitlines()
+        detail = lines[-1] if lines else "unknown error"
         if "submissions associated" in str(result.get("error", "")):
             detail = (
                 "the lesson's cells changed after submissions were graded into this "
@@ -102,11 +111,11 @@ def build_package(grading: CourseDir, lesson: str, course: Course) -> LessonPack
     except MissingEntry:
         raise CourseError(f"the gradebook {grading.db_url} has no notebook {lesson}") from None
     cells = _cells(release, sources)
-    extra = sorted(
-        p.name
-        for p in grading.release_notebook(lesson).parent.iterdir()
+    extra = {
+        p.name: base64.b64encode(p.read_bytes()).decode("ascii")
+        for p in sorted(grading.release_notebook(lesson).parent.iterdir())
         if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith(".")
-    )
+    }
     contents = {
         "version": PACKAGE_VERSION,
         "lesson": lesson,

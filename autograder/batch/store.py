@@ -12,7 +12,7 @@
 
 Every file is written atomically (temporary file, fsync, rename), so a killed grader
 leaves either the old or the new version, never half of one. Every path is checked to stay
-inside the grading directory. One grading run at a time holds `.lock`.
+inside the grading directory. One command at a time works on a lesson (`.lock-<lesson>`).
 """
 
 from __future__ import annotations
@@ -141,10 +141,13 @@ class CourseDir:
 
 
 class RunLock:
-    """An exclusive lock on the grading directory for the duration of a command."""
+    """An exclusive lock on one lesson of the grading directory for the duration of a
+    command: two commands on one lesson wait for each other, commands on different lessons
+    run at once (the gradebook takes their writes student by student)."""
 
-    def __init__(self, course: CourseDir) -> None:
-        self.path = course.inside(".lock")
+    def __init__(self, course: CourseDir, lesson: str) -> None:
+        self.path = course.inside(f".lock-{lesson}")
+        self.lesson = lesson
         self.handle: t.IO[str] | None = None
 
     def __enter__(self) -> RunLock:
@@ -155,7 +158,8 @@ class RunLock:
         except BlockingIOError:
             self.handle.close()
             raise CourseError(
-                f"another grading command is using {self.path.parent}; wait for it to finish"
+                f"another grading command is working on {self.lesson} in {self.path.parent}; "
+                "wait for it to finish"
             ) from None
         return self
 

@@ -11,10 +11,13 @@ receives each package once and grades any number of jobs against it.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import base64
 import json
 import os
+import shutil
 import sys
+import tempfile
 import typing as t
 from pathlib import Path
 from time import monotonic
@@ -105,6 +108,26 @@ def failed_result(
     return result
 
 
+_LESSON_FILES: dict[str, list[Path]] = {}  # per process: package hash -> its data files
+
+
+def lesson_files(package: LessonPackage) -> list[Path]:
+    """The package's data files, written once per process into a private temporary folder
+    (removed when the process ends); the kernel sees them read-only in its working folder."""
+    found = _LESSON_FILES.get(package["hash"])
+    if found is None:
+        folder = Path(tempfile.mkdtemp(prefix=f"lesson-{package['hash'][:12]}-"))
+        atexit.register(shutil.rmtree, folder, True)
+        found = []
+        for name, data in sorted(package["extra_files"].items()):
+            if "/" in name or name.startswith("."):
+                raise ValueError(f"the lesson package names a bad data file: {name!r}")
+            (folder / name).write_bytes(base64.b64decode(data))
+            found.append(folder / name)
+        _LESSON_FILES[package["hash"]] = found
+    return found
+
+
 def _read(job: Job, limits: Limits) -> bytes:
     source = job.get("submission") or {}
     cap = limits.submission_mb * 2**20
@@ -179,7 +202,7 @@ async def grade_job_async(package: LessonPackage, job: Job) -> Result:
         prepared,
         limits,
         sandboxed=bool(job["sandbox"]),
-        extra_files=[Path(p) for p in job.get("extra_files", [])],
+        extra_files=lesson_files(package),
         private=[Path(p) for p in job.get("private", [])],
         scratch_root=Path(scratch) if (scratch := job.get("scratch")) else None,
     )

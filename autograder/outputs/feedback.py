@@ -207,7 +207,7 @@ def write_feedback(lesson: str, grading: CourseDir, course: Course) -> list[Path
     """Write every graded student's feedback page; return the files."""
     package = load_package(grading, lesson, course)
     results = grading.read_results(lesson)
-    with RunLock(grading):
+    with RunLock(grading, lesson):
         written = []
         for result in results:
             key = result["key"]

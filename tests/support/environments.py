@@ -165,7 +165,7 @@ def course_python(python: Path, for_all: bool = False, test_tools: bool = False)
     """The `python` of a virtual environment of the course made with `python` (see the module
     docstring); `test_tools` adds the pinned pytest and hypothesis, to run tests with it."""
     version = _version_of(python)
-    requirements = _pins("requirements.txt")
+    requirements = _pins("requirements.txt") + _pins("requirements-grading.txt")
     if test_tools:
         requirements += [p for p in _pins("requirements-dev.txt") if p.split("==")[0] in TEST_TOOLS]
     key = hashlib.sha256(
