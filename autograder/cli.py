@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import sys
 from pathlib import Path
 
@@ -154,17 +156,52 @@ def _report(args: argparse.Namespace) -> int:
     from .outputs.report import FORMATS, collect, write_report
 
     course = Course.at(Path(args.root))
-    data = collect(args.lesson, grading_dir(args, course), course)
+    grading = grading_dir(args, course)
+    data = collect(args.lesson, grading, course)
     told = _fill_sheet(args, data, course) if args.canvas_sheet or args.moodle_sheet else []
     if told:
         print("\n".join(told), file=sys.stderr if args.json else sys.stdout)
     targets = {name: Path(getattr(args, name)) for name in ("csv", "html") if getattr(args, name)}
+    if "html" in targets:  # the HTML form has a section on similar answers
+        from .outputs import similarity
+
+        similar = similarity.collect(args.lesson, grading, course)
+        write_report({**data, "similar": similar}, {"html": targets.pop("html")})
     write_report(data, targets)
     if args.json:
         print(FORMATS["json"].render(data))
     elif not targets and not told:
         print(FORMATS["text"].render(data))
     return 0
+
+
+def _similarity(args: argparse.Namespace) -> int:
+    from .batch.store import CourseDir, atomic_write
+    from .outputs import similarity
+
+    settings = similarity.DEFAULTS
+    if args.threshold is not None:
+        settings = dataclasses.replace(settings, threshold=args.threshold)
+    found = similarity.collect(
+        args.lesson, CourseDir(Path(args.course_dir)), Course.at(Path(args.root)), settings
+    )
+    if args.html:
+        atomic_write(Path(args.html), similarity.to_html(found).encode("utf-8"))
+    if args.json:
+        print(json.dumps(found.report(), indent=1, ensure_ascii=False))
+    elif not args.html:
+        print(similarity.to_text(found))
+    return 0
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1], got {text}")
+    return value
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -271,7 +308,25 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="print the report as JSON")
     report.add_argument("--csv", metavar="FILE", help="write the report as CSV")
     report.add_argument(
-        "--html", metavar="FILE", help="write an HTML report (score histogram, failure rates)"
+        "--html",
+        metavar="FILE",
+        help="write an HTML report (score histogram, failure rates, similar answers)",
+    )
+
+    similar = command(
+        "similarity", "answers that look copied from a classmate or from utils", _similarity
+    )
+    similar.add_argument("lesson")
+    course_dir(similar)
+    similar.add_argument(
+        "--threshold",
+        type=_fraction,
+        default=None,
+        help="list answers at least this similar, in (0, 1] (default: the measured one)",
+    )
+    similar.add_argument("--json", action="store_true", help="print the pairs as JSON")
+    similar.add_argument(
+        "--html", metavar="FILE", help="write an HTML page: each pair's answers side by side"
     )
     sheets = report.add_mutually_exclusive_group()
     sheets.add_argument(

@@ -23,7 +23,8 @@ def number(value: float) -> str:
 def _environment(package: str) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader(package, "templates"),
-        autoescape=jinja2.select_autoescape(["html"]),
+        # templates are named `*.html.j2`: select_autoescape(["html"]) alone would miss them
+        autoescape=jinja2.select_autoescape(["html", "html.j2"]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

@@ -13,7 +13,8 @@ The forms (`FORMATS`, by name):
   "reasons", "tests": {grade_id: {"score", "max_score"}}}]}`, printed with `--json`;
 - `csv`: one row per student, with status and reasons, so a crash never reads as a plain 0
   (`--csv FILE`); UTF-8 with a byte order mark, so that Excel shows every name;
-- `html`: a page with a score histogram and the failure rate of each test (`--html FILE`).
+- `html`: a page with a score histogram, the failure rate of each test and, from the command
+  line, the similar answers of `similarity.py` (`--html FILE`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ..common import printable
 from ..config import Course
 from ..rendering import render
 from .scores import NO_MARKS, read_marks, student_score
+from .similarity import SECTION, Similarity, html_pairs
 
 Report = dict[str, t.Any]
 Student = dict[str, t.Any]  # one entry of a report's `students`
@@ -161,8 +163,11 @@ def _figure_png(data: Report, rates: dict[str, float]) -> str:
 
 
 def to_html(data: Report) -> str:
-    """A self-contained page: counts, histogram, failure rates, one row per student."""
+    """A self-contained page: counts, histogram, failure rates, one row per student, and the
+    "Similar answers" section when `data["similar"]` holds the copy check (`similarity.py`;
+    the command line adds it for this form only)."""
     rates = failure_rates(data)
+    similar: Similarity | None = data.get("similar")
     counts = {
         status: sum(1 for s in data["students"] if s["status"] == status)
         for status in ("graded", "failed", "flagged")
@@ -175,6 +180,9 @@ def to_html(data: Report) -> str:
         counts=counts,
         rates=rates,
         png=_figure_png(data, rates),
+        similarity=similar.report() if similar else None,
+        pairs=html_pairs(similar) if similar else [],
+        section=SECTION,
     )
 
 
