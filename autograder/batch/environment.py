@@ -11,7 +11,6 @@ refuses a cluster with any, before a job runs.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import platform
 import socket
@@ -19,6 +18,8 @@ import sys
 import typing as t
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from ..common import canonical_hash, sha256
 
 # The packages whose versions change what a submission's run gives.
 PACKAGES = (
@@ -59,15 +60,14 @@ def course_code_hash() -> str:
     import autograder
     import utils
 
-    digest = hashlib.sha256()
+    files = {}
     for package in (autograder, utils):
         assert package.__file__ is not None
         folder = Path(package.__file__).parent
         for path in sorted(folder.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                name = f"{package.__name__}/{path.relative_to(folder)}"
-                digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+                files[f"{package.__name__}/{path.relative_to(folder)}"] = sha256(path.read_bytes())
+    return canonical_hash(files)
 
 
 def _version(name: str) -> str:
