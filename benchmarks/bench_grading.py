@@ -4,13 +4,17 @@
 ways on this machine, one run each, from a temporary copy of the course:
 
 1. `nbgrader autograde LESSON` in one process (its default pipeline, one kernel at a time);
-2. `python -m autograder grade LESSON --workers 2` (sandbox on);
-3. the same with `--unsafe` (no sandbox): the difference to 2 is the sandbox's overhead.
+2. `python -m autograder grade LESSON --workers 2` (sandbox on), by the user running the
+   script (root: a uid of its own per kernel);
+3. when that user is root, the same run by an unprivileged account with a Python of its own
+   (a user namespace per kernel), as an instructor grades on a laptop;
+4. the same as 2 with `--unsafe` (no sandbox): the difference to 2 is the sandbox's overhead.
 
 Both tools have the lesson generated into their gradebook beforehand (not timed). Prints
 throughput (notebooks per second) and the ratios; `--write` also records them in
 benchmarks/README.md under "## Grading throughput". Targets: at least 1.5x nbgrader's
-throughput with the sandbox, sandbox overhead at most 15% of the per-notebook time.
+throughput with the sandbox in each mode, sandbox overhead at most 15% of the per-notebook
+time.
 
     python benchmarks/bench_grading.py [--lesson ID] [--write]
 """
@@ -21,6 +25,7 @@ import argparse
 import copy
 import datetime
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -146,17 +151,70 @@ def paired_overhead(
         order = (True, False) if number % 2 == 0 else (False, True)
         for sandbox in order:
             job = {
-                "package": package,
+                "package": package["hash"],
+                "lesson": lesson,
                 "student": folder.name,
                 "key": folder.name,
+                "valid_id": True,
                 "limits": Limits().to_json(),
                 "sandbox": sandbox,
+                "private": [],
+                "notes": [],
                 "submission": {"path": str(folder / f"{lesson}.ipynb")},
             }
             start = time.perf_counter()
-            grade_job(job)
+            grade_job(package, job)
             times[sandbox].append(time.perf_counter() - start)
     return sum(times[True]) / len(times[True]), sum(times[False]) / len(times[False])
+
+
+def as_normal_user(root: Path, lesson: str, submissions: Path, base: Path) -> float:
+    """Seconds of `python -m autograder grade` with the sandbox and 2 workers, run by an
+    unprivileged account with a Python of its own (root runs only; see
+    tests/support/environments.py), on copies it owns of the course and submissions."""
+    from tests.support.environments import (
+        course_python,
+        give,
+        normal_user,
+        run_as,
+        system_python,
+        user_environment,
+    )
+
+    user = normal_user()
+    python = course_python(system_python(), for_all=True)
+    home = Path(tempfile.mkdtemp(prefix="bench-grading-", dir=user.home))
+    try:
+        shutil.copytree(root, home / "course")
+        shutil.copytree(submissions, home / "submissions")
+        (home / "empty").mkdir()
+        give(home, user)
+        env = user_environment(user, python, home)
+        argv = [
+            str(python),
+            "-m",
+            "autograder",
+            "grade",
+            lesson,
+            "--course-dir",
+            str(home / "grading"),
+            "--workers",
+            "2",
+            "--no-progress",
+            "--root",
+            str(home / "course"),
+        ]
+        warm = run_as(user, [*argv, "--submissions", str(home / "empty")], env, home, 900)
+        if warm.returncode != 0:
+            raise SystemExit(f"grading as {user.name} failed:\n{warm.stderr[-3000:]}")
+        start = time.perf_counter()
+        done = run_as(user, [*argv, "--submissions", str(home / "submissions")], env, home, 3600)
+        seconds = time.perf_counter() - start
+        if done.returncode != 0:
+            raise SystemExit(f"grading as {user.name} failed:\n{done.stderr[-3000:]}")
+        return seconds
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def main() -> None:
@@ -166,6 +224,7 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="record in benchmarks/README.md")
     args = parser.parse_args()
     total = sum(COUNTS.values())
+    is_root = os.geteuid() == 0
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         base = Path(tmp)
         root = make_course(base, args.lesson)
@@ -175,16 +234,31 @@ def main() -> None:
         t_nbgrader = nbgrader_autograde(root, args.lesson, submissions)
         t_sandbox = ours(root, args.lesson, submissions, base / "g1", unsafe=False)
         t_unsafe = ours(root, args.lesson, submissions, base / "g2", unsafe=True)
+        t_user = as_normal_user(root, args.lesson, submissions, base) if is_root else None
         per_sandbox, per_unsafe = paired_overhead(args.lesson, submissions, base / "g1", PAIRS)
     ratio = t_nbgrader / t_sandbox
     overhead = (per_sandbox - per_unsafe) / per_unsafe
+    who = "root" if is_root else "this user"
     lines = [
         f"| nbgrader autograde (one process) | {t_nbgrader:.1f} s | {total / t_nbgrader:.2f} |",
-        f"| autograder grade, sandbox, 2 workers | {t_sandbox:.1f} s | {total / t_sandbox:.2f} |",
+        f"| autograder grade, sandbox, 2 workers, as {who} | {t_sandbox:.1f} s | "
+        f"{total / t_sandbox:.2f} |",
         f"| autograder grade, --unsafe, 2 workers | {t_unsafe:.1f} s | {total / t_unsafe:.2f} |",
     ]
+    user_summary = ""
+    if t_user is not None:
+        lines.insert(
+            2,
+            f"| autograder grade, sandbox, 2 workers, as a normal user | "
+            f"{t_user:.1f} s | {total / t_user:.2f} |",
+        )
+        user_summary = (
+            f" As a normal user (its own user namespace per kernel): "
+            f"**{t_nbgrader / t_user:.2f}x nbgrader's**."
+        )
     summary = (
-        f"**Throughput: {ratio:.2f}x nbgrader's** with the sandbox (target: at least 1.5x). "
+        f"**Throughput: {ratio:.2f}x nbgrader's** with the sandbox as {who} (target: at "
+        f"least 1.5x in each mode).{user_summary} "
         f"**Sandbox overhead: {100 * overhead:+.1f}%** of the per-notebook time "
         f"({per_sandbox:.2f} s vs {per_unsafe:.2f} s per notebook, {PAIRS} submissions "
         "graded one at a time with and without the sandbox in alternation; target: at most "

@@ -37,8 +37,9 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.batch.package import package_cells
 from autograder.config import ROOT
-from autograder.schema import LessonPackage, PackageCell
+from autograder.schema import LessonPackage
 
 # ---------------------------------------------------------------- templates
 
@@ -499,28 +500,7 @@ def lesson_package(lesson: str, root: Path = ROOT) -> LessonPackage:
     source = nbformat.read(str(root / "solutions" / lesson / f"{lesson}.ipynb"), as_version=4)
     release = nbformat.read(str(root / "lessons" / lesson / f"{lesson}.ipynb"), as_version=4)
     sources = {_grade_id(c): c.source for c in source.cells if _grade_id(c)}
-    cells: list[PackageCell] = []
-    for cell in release.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        grade_id = meta.get("grade_id")
-        if not grade_id:
-            continue
-        locked = bool(meta.get("locked")) or not meta.get("solution")
-        cells.append(
-            {
-                "grade_id": grade_id,
-                "cell_type": cell.cell_type,
-                "solution": bool(meta.get("solution")),
-                "grade": bool(meta.get("grade")),
-                "task": bool(meta.get("task")),
-                "locked": locked,
-                "points": float(meta.get("points", 0) or 0),
-                "checksum": meta.get("checksum"),
-                "metadata": dict(cell.metadata),
-                "release_source": cell.source,
-                "source": sources[grade_id] if locked else cell.source,
-            }
-        )
+    cells = package_cells(release, sources)
     return t.cast(LessonPackage, {"lesson": lesson, "cells": cells})
 
 

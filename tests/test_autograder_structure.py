@@ -273,3 +273,13 @@ def test_test_support_lives_under_tests():
 
     assert not hasattr(execute, "execute_notebook")
     assert (ROOT / "tests" / "support" / "execution.py").is_file()
+
+
+def test_the_kernels_comparison_operators_are_the_recheck_ones():
+    """runtime.py runs inside the student's kernel and cannot import recheck.py."""
+    import inspect as inspecting
+
+    from autograder.integrity import recheck, runtime
+
+    source = inspecting.getsource(runtime.compare)
+    assert sorted(re.findall(r'"([^"]+)": ', source)) == sorted(recheck.OPERATORS)

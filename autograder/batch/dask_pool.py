@@ -136,6 +136,9 @@ def check_workers(client: t.Any, sandboxed: bool) -> Environment:
     problems = []
     for address, report in sorted(reports.items()):
         found = mismatches(reference, report)
+        threads = workers.get(address, {}).get("nthreads", 1)
+        if threads != 1:
+            found.append(f"{threads} threads: one kernel per core needs --nthreads 1")
         if found:
             problems.append(f"worker {address} ({report['host']}): {'; '.join(found)}")
     if problems:

@@ -57,7 +57,9 @@ def _generate(grading: CourseDir, lesson: str, course: Course) -> None:
         raise CourseError(f"nbgrader could not prepare {lesson} for grading: {detail}")
 
 
-def _cells(release: nbformat.NotebookNode, sources: dict[str, str]) -> list[PackageCell]:
+def package_cells(release: nbformat.NotebookNode, sources: dict[str, str]) -> list[PackageCell]:
+    """The package's cells: every nbgrader cell of the released notebook, locked ones with
+    the instructor's `sources` (by grade id: hidden tests included)."""
     cells: list[PackageCell] = []
     for cell in release.cells:
         meta = cell.metadata.get("nbgrader", {})
@@ -110,7 +112,7 @@ def build_package(grading: CourseDir, lesson: str, course: Course) -> LessonPack
             sources = {cell.name: cell.source for cell in notebook.source_cells}
     except MissingEntry:
         raise CourseError(f"the gradebook {grading.db_url} has no notebook {lesson}") from None
-    cells = _cells(release, sources)
+    cells = package_cells(release, sources)
     extra = {
         p.name: base64.b64encode(p.read_bytes()).decode("ascii")
         for p in sorted(grading.release_notebook(lesson).parent.iterdir())

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 CHECK_MODULES = ("numpy.testing", "numpy", "math", "utils.checks")
+# The operators of `runtime.compare` (which runs in the kernel and cannot import this
+# module: the same table, kept equal by a test).
 OPERATORS: dict[str, t.Callable[[t.Any, t.Any], t.Any]] = {
     "==": operator.eq,
     "!=": operator.ne,

@@ -215,6 +215,21 @@ def canvas_scores(path: Path, lesson: str, column: str | None = None) -> dict[st
     return {r[ids]: r[index] for r in sheet.rows if _canvas_special(r) is None}
 
 
+def _match(
+    report: Report, rows_by: dict[str, int], sheet: Sheet
+) -> tuple[list[tuple[Student, list[str]]], list[Student]]:
+    """The report's students with their sheet row (by id), and those the sheet lacks."""
+    matched: list[tuple[Student, list[str]]] = []
+    unmatched: list[Student] = []
+    for student in report["students"]:
+        at = rows_by.get(student["id"])
+        if at is None:
+            unmatched.append(student)
+        else:
+            matched.append((student, sheet.rows[at]))
+    return matched, unmatched
+
+
 def fill_canvas(report: Report, path: Path, column: str | None = None) -> Filled:
     """The Canvas gradebook export with the lesson's column filled (see the module docstring)."""
     sheet, section, index, points = read_canvas(path, report["lesson"], column)
@@ -229,14 +244,9 @@ def fill_canvas(report: Report, path: Path, column: str | None = None) -> Filled
             if value and _canvas_special(row) is None:
                 rows_by.setdefault(value, number)
     written: list[Student] = []
-    unmatched: list[Student] = []
     failed: list[Student] = []
-    for student in report["students"]:
-        at = rows_by.get(student["id"])
-        if at is None:
-            unmatched.append(student)
-            continue
-        row = sheet.rows[at]
+    matched, unmatched = _match(report, rows_by, sheet)
+    for student, row in matched:
         name = f"{row[1]} {row[0]}".strip() if first_last else _unquote(row[0])
         filled.names[student["id"]] = name
         if student["status"] == "failed":
@@ -357,15 +367,10 @@ def fill_moodle(report: Report, path: Path, secrets: list[str]) -> Filled:
             if column is not None and row[column].strip():
                 rows_by.setdefault(row[column].strip(), number)
     written: list[Student] = []
-    unmatched: list[Student] = []
     failed: list[Student] = []
     over: list[Student] = []
-    for student in report["students"]:
-        at = rows_by.get(student["id"])
-        if at is None:
-            unmatched.append(student)
-            continue
-        row = sheet.rows[at]
+    matched, unmatched = _match(report, rows_by, sheet)
+    for student, row in matched:
         if name_column is not None and row[name_column].strip():
             filled.names[student["id"]] = row[name_column].strip()
         maximum = parse_number(row[top]) or points
