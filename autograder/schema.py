@@ -128,5 +128,5 @@ class Result(StudentInfo):
     stderr: dict[str, str]
     cells: list[CellSummary]
     unanswered: list[str]
-    notebook: NotRequired[dict[str, t.Any] | None]  # the executed notebook; not stored
+    notebook: NotRequired[str | None]  # the executed notebook, as nbformat writes it; not stored
     seconds: float

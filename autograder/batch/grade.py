@@ -9,6 +9,7 @@ has the same fingerprint (same submission, lesson, limits and grader) and grades
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_markdown_cell
+from nbgrader.api import Gradebook
 from tqdm import tqdm
 
 from ..common import printable, sha256
@@ -100,12 +102,14 @@ def banner_notebook(package: LessonPackage, result: Result) -> nbformat.Notebook
 
 def store_result(
     grading: CourseDir,
+    gradebook: Gradebook,
     package: LessonPackage,
     result: Result,
     submission: Submission | None,
     previous: Result | None,
 ) -> None:
-    """Write one student's files, gradebook rows and result (in that order)."""
+    """Write one student's files, gradebook rows and result (in that order). `gradebook`
+    stays open for the whole run: one connection, and SQL compiled once."""
     lesson, key = package["lesson"], result["key"]
     notebook = result.pop("notebook", None)
     if result.get("valid_id"):
@@ -118,15 +122,12 @@ def store_result(
             if submission.timestamp is not None:
                 stamp = grading.submitted(key, lesson).with_name("timestamp.txt")
                 atomic_write(stamp, submission.timestamp.encode("ascii"))
-        executed = notebook_from_json(notebook) if notebook else banner_notebook(package, result)
-        atomic_write(grading.autograded(key, lesson), nbformat.writes(executed).encode("utf-8"))
+        text = notebook or nbformat.writes(banner_notebook(package, result))
+        atomic_write(grading.autograded(key, lesson), text.encode("utf-8"))
         changed = previous is not None and (
             previous.get("submission_sha256") != result.get("submission_sha256")
         )
-        with open_gradebook(grading.db_url) as gradebook:
-            record(
-                gradebook, result, changed, submission.timestamp if submission is not None else None
-            )
+        record(gradebook, result, changed, submission.timestamp if submission else None)
     write_json(grading.result(lesson, key), result)
 
 
@@ -142,6 +143,7 @@ def _previous(grading: CourseDir, lesson: str, key: str) -> Result | None:
 
 def _jobs(
     grading: CourseDir,
+    gradebook: Gradebook,
     package: LessonPackage,
     found: list[Submission],
     base: Job,
@@ -154,43 +156,42 @@ def _jobs(
     lesson = package["lesson"]
     jobs: list[Job] = []
     by_key: dict[str, Submission] = {}
-    with open_gradebook(grading.db_url) as gradebook:
-        for sub in found:
-            by_key[sub.key] = sub
-            job: Job = {
-                **base,
-                **_info(sub),
-                "student": sub.student,
-                "key": sub.key,
-                "valid_id": sub.valid_id,
-                "notes": sub.notes,
-            }
-            previous = _previous(grading, lesson, sub.key)
-            if sub.problems:
-                result = failed_result(package, job, sub.problems + sub.notes)
-                if previous is None or any(
-                    previous.get(k) != result.get(k) for k in ("reasons", *STUDENT_INFO)
-                ):
-                    store_result(grading, package, result, sub, previous)
-                summary.graded.append(result)
-                continue
-            data = sub.data if sub.data is not None else sub.path.read_bytes()  # type: ignore[union-attr]
-            context = {"notes": sub.notes, **_info(sub)}
-            job["fingerprint"] = fingerprint(
-                package["hash"], limits, base["sandbox"], sha256(data), context
-            )
-            if remote or sub.data is not None:
-                job["submission"] = {"b64": base64.b64encode(data).decode("ascii")}
-            else:
-                job["submission"] = {"path": str(sub.path)}
-            if (
-                previous is not None
-                and previous.get("fingerprint") == job["fingerprint"]
-                and (not sub.valid_id or is_recorded(gradebook, lesson, sub.key))
+    for sub in found:
+        by_key[sub.key] = sub
+        job: Job = {
+            **base,
+            **_info(sub),
+            "student": sub.student,
+            "key": sub.key,
+            "valid_id": sub.valid_id,
+            "notes": sub.notes,
+        }
+        previous = _previous(grading, lesson, sub.key)
+        if sub.problems:
+            result = failed_result(package, job, sub.problems + sub.notes)
+            if previous is None or any(
+                previous.get(k) != result.get(k) for k in ("reasons", *STUDENT_INFO)
             ):
-                summary.skipped.append(sub.key)
-                continue
-            jobs.append(job)
+                store_result(grading, gradebook, package, result, sub, previous)
+            summary.graded.append(result)
+            continue
+        data = sub.data if sub.data is not None else sub.path.read_bytes()  # type: ignore[union-attr]
+        context = {"notes": sub.notes, **_info(sub)}
+        job["fingerprint"] = fingerprint(
+            package["hash"], limits, base["sandbox"], sha256(data), context
+        )
+        if remote or sub.data is not None:
+            job["submission"] = {"b64": base64.b64encode(data).decode("ascii")}
+        else:
+            job["submission"] = {"path": str(sub.path)}
+        if (
+            previous is not None
+            and previous.get("fingerprint") == job["fingerprint"]
+            and (not sub.valid_id or is_recorded(gradebook, lesson, sub.key))
+        ):
+            summary.skipped.append(sub.key)
+            continue
+        jobs.append(job)
     return jobs, by_key
 
 
@@ -248,7 +249,7 @@ def grade(
     grading = CourseDir(course_dir, db_url or course.db_url)
     grading.root.mkdir(parents=True, exist_ok=True)
     private = [course.source, grading.root, submissions.resolve()]
-    with RunLock(grading, lesson):
+    with RunLock(grading, lesson), contextlib.ExitStack() as stack:
         if not unsafe and scheduler is None:  # a cluster's workers are checked instead
             require_sandbox(private)
         grading.write_config(course.course_id, course.source)
@@ -272,8 +273,16 @@ def grade(
             "notes": [],
             "scratch": None if scheduler else str(scratch),
         }
+        gradebook = stack.enter_context(open_gradebook(grading.db_url))
         jobs, by_key = _jobs(
-            grading, package, found.submissions, base, summary, limits, remote=scheduler is not None
+            grading,
+            gradebook,
+            package,
+            found.submissions,
+            base,
+            summary,
+            limits,
+            remote=scheduler is not None,
         )
         bar = tqdm(
             total=len(jobs),
@@ -288,6 +297,7 @@ def grade(
                 for job, result in _results(package, jobs, scheduler, workers, limits, grading):
                     store_result(
                         grading,
+                        gradebook,
                         package,
                         result,
                         by_key[job["key"]],

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import base64
-import json
 import os
 import shutil
 import sys
@@ -218,7 +217,7 @@ async def grade_job_async(package: LessonPackage, job: Job) -> Result:
     result["stderr"] = scored["stderr"]
     result["cells"] = _cell_summaries(prepared, run.cells)
     result["unanswered"] = sorted(c.grade_id for c in prepared.cells if c.grade_id and c.unchanged)
-    result["notebook"] = json.loads(nbformat.writes(run.notebook))
+    result["notebook"] = nbformat.writes(run.notebook)  # written as it is by the writer
     result["seconds"] = round(monotonic() - started, 3)
     return result
 
