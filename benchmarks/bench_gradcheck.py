@@ -4,7 +4,7 @@
    output, cross-entropy) on the first 200 of the shipped 8x8 digits (pixels / 16).
    The full check runs once; the directional check's time is the median of 25 runs.
    Target: a speedup of at least 50x.
-2. Verdicts on the bug corpus of `tests/bug_corpus.py` (its own tanh network, built with
+2. Verdicts on the bug corpus of `tests/support/bug_corpus.py` (its own tanh network, built with
    the same layer sizes and softmax output): do both checks pass or fail together?
 
 Prints the figures and records them in benchmarks/README.md under the heading below
@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # for tests.bug_corpus
+sys.path.insert(0, str(ROOT))  # for tests.support.bug_corpus
 
 from _common import record_section  # noqa: E402
 
-from tests.bug_corpus import BUGS, backward, make_problem  # noqa: E402
+from tests.support.bug_corpus import BUGS, backward, make_problem  # noqa: E402
 from utils.data import load_digits  # noqa: E402
 from utils.gradcheck import directional_check, gradient_check  # noqa: E402
 from utils.init import initialize_parameters  # noqa: E402
@@ -147,7 +147,7 @@ def report(s: dict[str, float], rows: list[tuple[str, str, str]]) -> str:
         "",
         f"**Speedup: {speedup:.0f}x** (target: at least 50x).",
         "",
-        f"Bug corpus (`tests/bug_corpus.py`, its tanh network with the same layer sizes): "
+        f"Bug corpus (`tests/support/bug_corpus.py`, its tanh network with the same layer sizes): "
         f"correct gradients: {correct}; both checks fail {caught} of the {len(numeric)} "
         f"mistakes that give gradients of the right shapes (gradient_check names the worst "
         f'parameter); both refuse the {refused} of wrong shapes ("shape error", a '

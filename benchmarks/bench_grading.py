@@ -84,7 +84,7 @@ def make_course(base: Path, lesson: str) -> Path:
     root.mkdir()
     shutil.copy(ROOT / "nbgrader_config.py", root)
     if lesson == FALLBACK:
-        from tests.grading_helpers import make_course as make_test_course
+        from tests.support.grading_helpers import make_course as make_test_course
 
         return make_test_course(root)
     shutil.copytree(ROOT / "solutions" / lesson, root / "solutions" / lesson)

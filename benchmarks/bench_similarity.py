@@ -1,9 +1,9 @@
 """The copy check (`python -m autograder similarity`): false positives, detection, time.
 
-On generated classes (`tests/similarity_corpus.py`): for each lesson, 300 students answer the
-lesson's generated exercises (31 exercises of the 8 lessons) independently; 12 more copy a
-classmate's whole notebook (4 at each disguise level: light, medium, heavy), and 3 answer the
-exercises that have a `utils` reference by pasting it (one per level).
+On generated classes (`tests/support/similarity_corpus.py`): for each lesson, 300 students
+answer the lesson's generated exercises (31 exercises of the 8 lessons) independently; 12
+more copy a classmate's whole notebook (4 at each disguise level: light, medium, heavy),
+and 3 answer the exercises that have a `utils` reference by pasting it (one per level).
 
 Printed:
 - per setting (similarity threshold T, evidence E): false positives per 300-student class per
@@ -40,7 +40,7 @@ from autograder.outputs.references import (  # noqa: E402
     reference_source,
 )
 from autograder.outputs.similarity import DEFAULTS  # noqa: E402
-from tests.similarity_corpus import (  # noqa: E402
+from tests.support.similarity_corpus import (  # noqa: E402
     EXERCISES,
     LESSONS,
     LessonMeasure,
@@ -129,7 +129,7 @@ def copydetect_figures(threshold_grid: tuple[float, ...]) -> list[str] | None:
         from copydetect import CodeFingerprint, compare_files
     except ImportError:
         return None
-    from tests.similarity_corpus import planted_lesson
+    from tests.support.similarity_corpus import planted_lesson
 
     scores: dict[str, list[float]] = {"independent": [], **{k: [] for k in KINDS}}
     per_exercise_fp: list[list[float]] = []

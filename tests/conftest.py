@@ -42,9 +42,9 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
 def batch():
     """Every crafted submission graded once per session (sandboxed, two workers), by the user
     running the suite. The sandbox, isolation, limits and tampering modules override it with
-    `tests.grading_crafted.batch_in_each_mode` (root and a normal user)."""
-    from tests.grading_crafted import graded_batch
-    from tests.grading_helpers import require_sandbox
+    `tests.support.grading_crafted.batch_in_each_mode` (root and a normal user)."""
+    from tests.support.grading_crafted import graded_batch
+    from tests.support.grading_helpers import require_sandbox
 
     require_sandbox()
     return graded_batch()

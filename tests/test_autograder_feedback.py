@@ -15,7 +15,7 @@ from autograder.batch.package import load_package
 from autograder.batch.store import CourseDir
 from autograder.config import Course
 from autograder.outputs.feedback import leaks, lesson_secrets, student_page, write_feedback
-from tests.grading_helpers import HIDDEN_MARKERS, LESSON, result_of
+from tests.support.grading_helpers import HIDDEN_MARKERS, LESSON, result_of
 
 
 @pytest.fixture(scope="module")

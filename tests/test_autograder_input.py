@@ -16,8 +16,8 @@ import pytest
 
 from autograder.batch.grade import grade
 from autograder.batch.ids import student_id
-from tests.grading_crafted import HOSTILE_LONG, HOSTILE_RTL
-from tests.grading_helpers import (
+from tests.support.grading_crafted import HOSTILE_LONG, HOSTILE_RTL
+from tests.support.grading_helpers import (
     LESSON,
     LIMITS,
     make_course,

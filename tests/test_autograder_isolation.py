@@ -12,8 +12,8 @@ import pytest
 from autograder.batch.grade import grade
 from autograder.config import ROOT, CourseError
 from autograder.kernel import sandbox
-from tests.grading_crafted import batch_in_each_mode  # noqa: F401  (`batch`, in each mode)
-from tests.grading_helpers import (
+from tests.support.grading_crafted import batch_in_each_mode  # noqa: F401  (`batch`, in each mode)
+from tests.support.grading_helpers import (
     LESSON,
     LIMITS,
     executed_text,

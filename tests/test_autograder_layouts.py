@@ -14,7 +14,7 @@ import pytest
 from autograder.batch.ids import INVALID_PREFIX
 from autograder.batch.submissions import Found, find_submissions, parse_due
 from autograder.config import CourseError
-from tests.lms_fixtures import (
+from tests.support.lms_fixtures import (
     CanvasUpload,
     canvas_file_name,
     canvas_zip,

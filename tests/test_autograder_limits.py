@@ -17,8 +17,8 @@ from autograder.config import Course
 from autograder.job.jobs import grade_job_async
 from autograder.kernel.sandbox import INSIDE_CONNECTION_FILE, ROOT_UID_BASE
 from autograder.limits import Limits
-from tests.grading_crafted import batch_in_each_mode  # noqa: F401  (`batch`, in each mode)
-from tests.grading_helpers import LESSON, require_sandbox, result_of, submission
+from tests.support.grading_crafted import batch_in_each_mode  # noqa: F401  (`batch`, in each mode)
+from tests.support.grading_helpers import LESSON, require_sandbox, result_of, submission
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@ and a JupyterHub's nbgrader are graded; grades go back into Canvas's gradebook e
 Moodle's grading worksheet, which read back as the gradebook's scores; the feedback pages
 are packed as each LMS takes them back.
 
-The fixtures follow the LMS's own code (`tests/lms_fixtures.py`). Grading runs without the
+The fixtures follow the LMS's own code (`tests/support/lms_fixtures.py`). Grading runs without the
 sandbox (`--unsafe`): these tests are about formats; the sandbox is tested with the crafted
 batch.
 """
@@ -25,9 +25,9 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 from autograder.config import ROOT
 from autograder.outputs.lms import canvas_scores, moodle_scores
 from autograder.outputs.sheets import format_number, parse_number
-from tests.grading_crafted import WRONG_SCALE
-from tests.grading_helpers import HIDDEN_MARKERS, LESSON, make_course, submission
-from tests.lms_fixtures import (
+from tests.support.grading_crafted import WRONG_SCALE
+from tests.support.grading_helpers import HIDDEN_MARKERS, LESSON, make_course, submission
+from tests.support.lms_fixtures import (
     CanvasStudent,
     CanvasUpload,
     MoodleRow,

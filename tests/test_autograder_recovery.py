@@ -17,8 +17,8 @@ import pytest
 
 from autograder.batch.grade import grade
 from autograder.config import ROOT
-from tests.grading_crafted import WRONG_SCALE
-from tests.grading_helpers import (
+from tests.support.grading_crafted import WRONG_SCALE
+from tests.support.grading_helpers import (
     LESSON,
     LIMITS,
     make_course,

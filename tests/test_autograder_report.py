@@ -17,7 +17,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from autograder.batch.worker import serve
 from autograder.config import ROOT
-from tests.grading_helpers import LESSON, MAX_SCORE
+from tests.support.grading_helpers import LESSON, MAX_SCORE
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -15,14 +15,6 @@ import pytest
 
 from autograder.batch.grade import grade
 from autograder.kernel import sandbox
-from tests.grading_helpers import (
-    LESSON,
-    LIMITS,
-    make_course,
-    require_sandbox,
-    submission,
-    write_submission,
-)
 from tests.support.environments import (
     course_python,
     give,
@@ -30,6 +22,14 @@ from tests.support.environments import (
     run_as,
     system_python,
     user_environment,
+)
+from tests.support.grading_helpers import (
+    LESSON,
+    LIMITS,
+    make_course,
+    require_sandbox,
+    submission,
+    write_submission,
 )
 
 REFUSAL = "bwrap: setting up uid map: Permission denied"

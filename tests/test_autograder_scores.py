@@ -15,7 +15,7 @@ from autograder.batch.store import CourseDir
 from autograder.cli import main
 from autograder.config import Course
 from autograder.outputs.feedback import write_feedback
-from tests.grading_helpers import LESSON
+from tests.support.grading_helpers import LESSON
 
 # "wrong" passes only test_mean_sq (1 point) and test_double's visible part: 2 of 5
 AUTOMATIC = 2.0

@@ -26,7 +26,7 @@ from autograder.outputs.lms import (
     write_filled,
 )
 from autograder.outputs.sheets import format_number, parse_number, read_sheet
-from tests.lms_fixtures import (
+from tests.support.lms_fixtures import (
     CanvasStudent,
     CanvasUpload,
     MoodleRow,

@@ -2,7 +2,7 @@
 
 End to end on a graded batch of a small lesson whose tests forbid calling
 `utils.nn.linear_backward` and `utils.nn.update_parameters`; the measured property on generated
-classes of the real lessons (`tests/similarity_corpus.py`); the parts on their own (the
+classes of the real lessons (`tests/support/similarity_corpus.py`); the parts on their own (the
 normalization, the references of the real lessons, hostile answers).
 """
 
@@ -31,9 +31,9 @@ from autograder.outputs.copies import compare_exercise
 from autograder.outputs.fingerprints import BUILTINS, normalize
 from autograder.outputs.references import forbidden_references, reference_source
 from autograder.outputs.similarity import DEFAULTS, compare_lesson, to_html
-from tests import nbbuild
-from tests.grading_helpers import LIMITS
-from tests.similarity_corpus import (
+from tests.support import nbbuild
+from tests.support.grading_helpers import LIMITS
+from tests.support.similarity_corpus import (
     EXERCISES,
     LESSONS,
     check_answers,

@@ -21,7 +21,7 @@ from autograder.config import ROOT, Course, CourseError
 from autograder.kernel.provisioner import PROVISIONER_NAME, SandboxProvisioner
 from autograder.limits import Limits
 from autograder.reasons import Reason, Status, markdown_table, status_of
-from tests import nbbuild
+from tests.support import nbbuild
 
 PACKAGE = ROOT / "autograder"
 README = PACKAGE / "README.md"

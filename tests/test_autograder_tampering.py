@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.grading_crafted import batch_in_each_mode  # noqa: F401  (`batch`, in each mode)
-from tests.grading_helpers import result_of
+from tests.support.grading_crafted import batch_in_each_mode  # noqa: F401  (`batch`, in each mode)
+from tests.support.grading_helpers import result_of
 
 
 def _score(batch, student):

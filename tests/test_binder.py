@@ -29,7 +29,7 @@ from packaging.specifiers import SpecifierSet
 
 from autograder.authoring.publish import publish
 from autograder.config import ROOT, lesson_ids
-from tests.browser_support import BLAS_ENV, JupyterLab, private_jupyter_env
+from tests.support.browser_support import BLAS_ENV, JupyterLab, private_jupyter_env
 
 pytestmark = pytest.mark.slow
 

@@ -29,7 +29,12 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from autograder.config import ROOT, lesson_ids
-from tests.browser_support import ARTIFACTS, JupyterLab, ResourceSampler, chromium_launch_options
+from tests.support.browser_support import (
+    ARTIFACTS,
+    JupyterLab,
+    ResourceSampler,
+    chromium_launch_options,
+)
 
 pytestmark = pytest.mark.browser
 

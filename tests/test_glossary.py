@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from autograder.config import ROOT, lesson_ids
-from tests.lesson_audit import CJK
+from tests.support.lesson_audit import CJK
 
 GLOSSARY = ROOT / "solutions" / "GLOSSARY.md"
 LESSONS = lesson_ids()

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from tests.bug_corpus import BUGS, Bug, backward, make_problem
+from tests.support.bug_corpus import BUGS, Bug, backward, make_problem
 from utils.gradcheck import (
     GradCheckReport,
     directional_check,

@@ -29,8 +29,8 @@ from nbformat import NotebookNode
 
 from autograder.config import ROOT, lesson_ids
 from autograder.kernel.execute import PollingNotebookClient
-from tests.lesson_audit import is_answer, is_test, nbgrader_meta
 from tests.lesson_mistakes import Case, Mistake, cases, modules
+from tests.support.lesson_audit import is_answer, is_test, nbgrader_meta
 
 CASES = [case for case in cases() if not case.accepted]
 VARIANTS = [case for case in cases() if case.accepted]

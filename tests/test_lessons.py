@@ -12,7 +12,7 @@ import pytest
 
 from autograder.authoring.validate import validate
 from autograder.config import ROOT, lesson_ids
-from tests.lesson_audit import (
+from tests.support.lesson_audit import (
     CJK,
     HIDDEN,
     is_answer,

@@ -11,7 +11,7 @@ import pytest
 from autograder.authoring.release import leaks_in, release
 from autograder.authoring.validate import validate
 from autograder.config import ROOT, CourseError
-from tests import nbbuild
+from tests.support import nbbuild
 
 
 @pytest.fixture(scope="module")

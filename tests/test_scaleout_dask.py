@@ -16,9 +16,9 @@ import pytest
 
 from autograder.batch import dask_pool
 from autograder.config import ROOT
-from tests.grading_helpers import LESSON, LIMITS, submission, write_submission
 from tests.support.dask_cluster import DaskCluster
 from tests.support.environments import course_python, find_python
+from tests.support.grading_helpers import LESSON, LIMITS, submission, write_submission
 
 # Crafted submissions of the suite's batch, graded again on the cluster: quick and varied.
 STUDENTS = [

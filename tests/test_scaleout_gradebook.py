@@ -19,9 +19,9 @@ from nbgrader.api import Gradebook
 
 from autograder.authoring.release import release
 from autograder.config import ROOT
-from tests import nbbuild
-from tests.browser_support import JupyterLab
-from tests.grading_helpers import CORRECT, LESSON, make_course, source_notebook, submission
+from tests.support import nbbuild
+from tests.support.browser_support import JupyterLab
+from tests.support.grading_helpers import CORRECT, LESSON, make_course, source_notebook, submission
 from tests.support.postgres import start_postgres
 
 LESSONS = (LESSON, "00_second", "00_third")

@@ -15,8 +15,8 @@ evidence). Two lists come out:
 
 The defaults (`DEFAULTS`) come from a measurement, `benchmarks/bench_similarity.py` (figures
 in `benchmarks/README.md`): 31 exercises of the 8 lessons, 300 independently written correct
-answers each (generated in many styles, `tests/similarity_corpus.py`; a sample of 25 per
-exercise passes the lesson's own tests, hidden ones included), with whole-notebook copies of
+answers each (generated in many styles, `tests/support/similarity_corpus.py`; a sample of
+25 per exercise passes the lesson's own tests, hidden ones included), with whole-notebook copies of
 classmates and pasted `utils` references planted, disguised (renamed, reformatted, comments
 changed, statements reordered, dead code added).
 

@@ -26,14 +26,6 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from autograder.batch.grade import Summary, grade
-from tests.grading_helpers import (
-    LESSON,
-    LIMITS,
-    make_course,
-    require_sandbox,
-    submission,
-    write_submission,
-)
 from tests.support.environments import (
     course_python,
     give,
@@ -41,6 +33,14 @@ from tests.support.environments import (
     run_as,
     system_python,
     user_environment,
+)
+from tests.support.grading_helpers import (
+    LESSON,
+    LIMITS,
+    make_course,
+    require_sandbox,
+    submission,
+    write_submission,
 )
 
 SUITE_USER = "suite user"

@@ -21,7 +21,7 @@ from autograder.authoring.release import release
 from autograder.config import ROOT
 from autograder.kernel.sandbox import sandbox_problem
 from autograder.limits import Limits
-from tests import nbbuild
+from tests.support import nbbuild
 
 LESSON = "00_grading"
 HIDDEN_MARKERS = ("hidden-marker-scale", "hidden-marker-mean", "hidden-marker-double")
