@@ -146,8 +146,9 @@ def main() -> None:
             HEADING,
             f"{HEADING}\n\nMeasured on {machine()}, {datetime.date.today().isoformat()}, one "
             f"run of `python benchmarks/bench_scaleout.py --write` on `{args.lesson}`: the "
-            f"{total} generated submissions of the grading benchmark, sandboxed, each command "
-            "timed whole (start-up, the Dask run's check of its workers, grading, writing); "
+            f"{total} generated submissions of the grading benchmark, sandboxed, each run "
+            "through the grader's API and timed whole (the Dask run's check of its workers, "
+            "grading, writing every result); "
             "the Dask scheduler and workers ran on this machine (127.0.0.1) and were started "
             "before the timing.\n\n"
             "| grader | wall time | notebooks/s |\n| --- | --- | --- |\n"
