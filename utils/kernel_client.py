@@ -47,8 +47,10 @@ class ShortPollChannel(AsyncZMQSocketChannel):
     async def get_msg(  # type: ignore[override]
         self, timeout: float | None = None
     ) -> dict[str, t.Any]:
-        """The next message, waiting at most `timeout` seconds (None: forever) in slices of
-        `POLL_SLICE_SECONDS`; `queue.Empty` when none came in time."""
+        """The next message, waiting at most `timeout` seconds (None: forever).
+
+        Polls in slices of `POLL_SLICE_SECONDS`; raises `queue.Empty` when none came in time.
+        """
         deadline = None if timeout is None else monotonic() + timeout
         while True:
             remaining = None if deadline is None else deadline - monotonic()
