@@ -30,6 +30,7 @@ from packaging.specifiers import SpecifierSet
 from autograder.authoring.publish import publish
 from autograder.config import ROOT, lesson_ids
 from tests.support.browser_support import BLAS_ENV, JupyterLab, private_jupyter_env
+from tests.support.environments import checkout
 
 pytestmark = pytest.mark.slow
 
@@ -62,26 +63,6 @@ class Build:
     bin: Path
 
 
-def _checkout(dest: Path) -> Path:
-    """The repository's files as a clone (of the working tree) has them: no ignored files."""
-    listed = (
-        subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        .stdout.decode()
-        .split("\0")
-    )
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
-    return dest
-
-
 def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     assert result.returncode == 0, (
@@ -102,7 +83,7 @@ def _runtime_python(src: Path) -> str:
 
 def _build(name: str, base: Path) -> Build:
     """A fresh environment built from requirements.txt alone, as Binder builds it."""
-    src = _checkout(base / "src") if name == "repository" else publish(base / "src")
+    src = checkout(base / "src") if name == "repository" else publish(base / "src")
     venv = base / "venv"
     _run([_runtime_python(src), "-m", "venv", str(venv)], cwd=base)
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")

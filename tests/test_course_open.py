@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -55,13 +56,14 @@ def _wheelhouse(python: Path) -> Path:
         for line in (ROOT / "requirements.txt").read_text().splitlines()
         if line.strip() and not line.startswith("#") and line.strip() != "-e ."
     ]
-    key = hashlib.sha256("\n".join([*pins, str(python)]).encode()).hexdigest()[:12]
+    build_tools = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    key = hashlib.sha256("\n".join([*pins, *build_tools, str(python)]).encode()).hexdigest()[:12]
     house = CACHE / f"wheels-{key}"
     if not (house / ".done").is_file():
         shutil.rmtree(house, ignore_errors=True)
         house.mkdir(parents=True)
         listing = house / "requirements.txt"
-        listing.write_text("\n".join([*pins, "setuptools>=68", "wheel"]) + "\n")
+        listing.write_text("\n".join([*pins, *build_tools, "wheel"]) + "\n")
         done = subprocess.run(
             [
                 str(course_python(python, for_all=True)),

@@ -13,6 +13,7 @@
 - `find_python("3.12")`: an interpreter of that version (PATH, pyenv), or a test failure
   that says how to install one.
 - `run_as(user, argv, ...)`: a command run as that user, with a clean environment.
+- `checkout(dest)`: the repository's files as a fresh clone has them.
 """
 
 from __future__ import annotations
@@ -274,3 +275,19 @@ def run_as(
 def current_python() -> Path:
     """The interpreter running the tests."""
     return Path(sys.executable)
+
+
+def checkout(dest: Path) -> Path:
+    """The repository's files as a clone (of the working tree) has them: no ignored files."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    return dest

@@ -1,0 +1,78 @@
+"""The packages as pip builds them, from a clone of the course (`utils` and `autograder`) and
+from the student copy `publish` writes (`utils` only): every module, template and data file in
+the wheel, and a build that prints no warnings at whoever runs `course.py open` or
+`course.py test`, or opens the student copy on Binder, for the first time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.authoring.publish import publish
+from tests.support.environments import PACKAGE_TREES, checkout
+
+SOURCES = {
+    "course": (checkout, PACKAGE_TREES),
+    "student copy": (publish, ("utils",)),
+}
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_wheel_holds_every_package_file_and_builds_quietly(source: str, tmp_path: Path):
+    make, trees = SOURCES[source]
+    src = tmp_path / "src"
+    make(src)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path), str(src)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    warnings = [line for line in output.splitlines() if "Warning" in line]
+    assert not warnings, "the build warns:\n" + "\n".join(warnings)
+
+    (wheel,) = tmp_path.glob("*.whl")
+    shipped = {name for name in zipfile.ZipFile(wheel).namelist() if ".dist-info/" not in name}
+    expected = {
+        path.relative_to(src).as_posix()
+        for tree in trees
+        for path in (src / tree).rglob("*")
+        if path.is_file()
+    }
+    assert expected, f"no package files found in the {source}"
+    assert sorted(expected - shipped) == [], "files left out of the wheel"
+    assert sorted(shipped - expected) == [], "files in the wheel that are not the package's"
+
+
+def test_the_editable_install_of_course_py_is_quiet(tmp_path: Path):
+    """`course.py` installs the course with `-e .` (requirements.txt): into a throw-away
+    environment here, whose import path then reaches the clone's packages."""
+    src = checkout(tmp_path / "src")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-v", "--no-deps"]
+        + ["-e", str(src)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    warnings = [line for line in output.splitlines() if "Warning" in line]
+    assert not warnings, "the editable install warns:\n" + "\n".join(warnings)
+    found = subprocess.run(
+        [str(python), "-c", "import autograder, utils; print(autograder.__file__, utils.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert found == [str(src / "autograder" / "__init__.py"), str(src / "utils" / "__init__.py")]
