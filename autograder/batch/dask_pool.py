@@ -16,7 +16,10 @@ single-thread worker processes on this machine (Dask's dashboard included). With
   difference named, before any job runs.
 - **Faults.** A worker that dies: Dask runs its jobs again on another worker (jobs are
   pure, the result is the same). A submission that kills worker after worker: after Dask's
-  `allowed-failures` (3) it is given up, and that student gets `failed: worker`. A lost
+  `allowed-failures` (3) Dask gives up on it, and on every job that was queued on the same
+  workers when they died. Those jobs are graded again once the batch is done, one at a
+  time, so that no job shares a worker with another: a job that still kills its workers
+  alone gets `failed: worker`, and the students who were only its neighbours are graded. A lost
   scheduler: `ClusterLost` is raised; the grading process has stored every result that
   arrived, so a rerun (with a scheduler) finishes the batch.
 - The grading process stays the only writer: results come back to it, which writes them as
@@ -160,6 +163,36 @@ def _worker_failed(package: LessonPackage, job: Job, what: str) -> Result:
     return failed_result(package, job, [Reason.WORKER(f"{what}; see the workers' logs")])
 
 
+def _submit(client: t.Any, shared: dict[str, t.Any], job: Job, alone: bool = False) -> t.Any:
+    """The future of `job`'s grading task (a new key when it is graded again `alone`)."""
+    key = f"grade-{canonical_hash([job['key'], job.get('fingerprint', '')])[:24]}"
+    return client.submit(
+        grade_json,
+        shared[job["package"]],
+        json.dumps(job),
+        key=f"{key}-alone" if alone else key,
+        pure=False,
+    )
+
+
+def _outcome(future: t.Any, package: LessonPackage, job: Job) -> Result:
+    """`job`'s result, or `failed: worker` when its task raised. Dask's `KilledWorker` and a
+    lost scheduler propagate."""
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
+    try:
+        text = future.result()
+    except (KilledWorker, FutureCancelledError):
+        raise
+    except Exception as exc:  # noqa: BLE001  (a task that failed: that student only)
+        if _lost(exc):
+            raise
+        what = f"the grading task failed ({type(exc).__name__}: {str(exc)[:300]})"
+        return _worker_failed(package, job, what)
+    return t.cast(Result, json.loads(text))
+
+
 def run_on_dask(
     client: t.Any, packages: dict[str, LessonPackage], jobs: list[Job]
 ) -> Iterator[tuple[Job, Result]]:
@@ -175,32 +208,28 @@ def run_on_dask(
         key: client.submit(package_text, json.dumps(package), key=f"package-{key[:24]}", pure=False)
         for key, package in packages.items()
     }
-    by_future: dict[t.Any, Job] = {}
-    for job in jobs:
-        key = f"grade-{canonical_hash([job['key'], job.get('fingerprint', '')])[:24]}"
-        future = client.submit(
-            grade_json, shared[job["package"]], json.dumps(job), key=key, pure=False
-        )
-        by_future[future] = job
+    by_future = {_submit(client, shared, job): job for job in jobs}
+    killers: list[Job] = []
     try:
         for future in as_completed(list(by_future)):
             job = by_future[future]
+            try:
+                result = _outcome(future, packages[job["package"]], job)
+            except KilledWorker:
+                killers.append(job)  # or a neighbour of the job that killed its workers
+                continue
+            yield job, result
+        for job in killers:  # alone on the cluster: no neighbour dies with it
             package = packages[job["package"]]
             try:
-                text = future.result()
+                result = _outcome(_submit(client, shared, job, alone=True), package, job)
             except KilledWorker as exc:
-                what = f"the submission's grading killed Dask workers again and again ({exc})"
-                yield job, _worker_failed(package, job, what)
-                continue
-            except FutureCancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001  (a task that failed: that student only)
-                if _lost(exc):
-                    raise
-                what = f"the grading task failed ({type(exc).__name__}: {str(exc)[:300]})"
-                yield job, _worker_failed(package, job, what)
-                continue
-            yield job, t.cast(Result, json.loads(text))
+                what = (
+                    "the submission's grading killed Dask workers again and again, also when "
+                    f"graded alone ({exc})"
+                )
+                result = _worker_failed(package, job, what)
+            yield job, result
     except FutureCancelledError as exc:
         raise ClusterLost(f"lost the Dask scheduler ({exc})") from None
     except Exception as exc:
