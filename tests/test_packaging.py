@@ -21,21 +21,23 @@ SOURCES = {
 }
 
 
+def _pip_quietly(*args: str) -> None:
+    """Run `pip -v ARGS`; fail on an error or on any warning the build backend printed."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "-v", *args], capture_output=True, text=True, check=False
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-3000:]
+    warnings = [line for line in output.splitlines() if "Warning" in line]
+    assert not warnings, f"pip {' '.join(args)} warns:\n" + "\n".join(warnings)
+
+
 @pytest.mark.parametrize("source", SOURCES)
 def test_the_wheel_holds_every_package_file_and_builds_quietly(source: str, tmp_path: Path):
     make, trees = SOURCES[source]
     src = tmp_path / "src"
     make(src)
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "-w", str(tmp_path), str(src)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-3000:]
-    warnings = [line for line in output.splitlines() if "Warning" in line]
-    assert not warnings, "the build warns:\n" + "\n".join(warnings)
+    _pip_quietly("wheel", "--no-deps", "-w", str(tmp_path), str(src))
 
     (wheel,) = tmp_path.glob("*.whl")
     shipped = {name for name in zipfile.ZipFile(wheel).namelist() if ".dist-info/" not in name}
@@ -57,17 +59,7 @@ def test_the_editable_install_of_course_py_is_quiet(tmp_path: Path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    done = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-v", "--no-deps"]
-        + ["-e", str(src)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    output = done.stdout + done.stderr
-    assert done.returncode == 0, output[-3000:]
-    warnings = [line for line in output.splitlines() if "Warning" in line]
-    assert not warnings, "the editable install warns:\n" + "\n".join(warnings)
+    _pip_quietly("--python", str(python), "install", "--no-deps", "-e", str(src))
     found = subprocess.run(
         [str(python), "-c", "import autograder, utils; print(autograder.__file__, utils.__file__)"],
         cwd=tmp_path,
