@@ -52,19 +52,23 @@ def test_the_wheel_holds_every_package_file_and_builds_quietly(source: str, tmp_
     assert sorted(shipped - expected) == [], "files in the wheel that are not the package's"
 
 
-def test_the_editable_install_of_course_py_is_quiet(tmp_path: Path):
-    """`course.py` installs the course with `-e .` (requirements.txt): into a throw-away
-    environment here, whose import path then reaches the clone's packages."""
-    src = checkout(tmp_path / "src")
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_editable_install_is_quiet_and_imports_from_the_folder(source: str, tmp_path: Path):
+    """Both requirements files install their folder with `-e .` (`course.py`, Binder): into a
+    throw-away environment here, whose import path then reaches the folder's packages."""
+    make, trees = SOURCES[source]
+    src = tmp_path / "src"
+    make(src)
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     _pip_quietly("--python", str(python), "install", "--no-deps", "-e", str(src))
-    found = subprocess.run(
-        [str(python), "-c", "import autograder, utils; print(autograder.__file__, utils.__file__)"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    assert found == [str(src / "autograder" / "__init__.py"), str(src / "utils" / "__init__.py")]
+    for tree in trees:
+        found = subprocess.run(
+            [str(python), "-c", f"import {tree}; print({tree}.__file__)"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert found == str(src / tree / "__init__.py")
