@@ -23,7 +23,14 @@ from pathlib import Path
 import pytest
 
 from autograder.config import ROOT, lesson_ids
-from tests.support.environments import CACHE, course_python, give, normal_user, system_python
+from tests.support.environments import (
+    CACHE,
+    course_python,
+    give,
+    normal_user,
+    pins,
+    system_python,
+)
 
 START_SECONDS = 900  # a normal user's first run installs the whole environment
 COPY_IGNORED = shutil.ignore_patterns(
@@ -51,19 +58,15 @@ def _wheelhouse(python: Path) -> Path:
     the Python at `python`, so that a normal user's install needs neither root's pip cache
     nor the network again. Resolved by that Python: unpinned dependencies differ between
     patch releases (Debian 12's 3.11.2 gets an older soupsieve than 3.11.7)."""
-    pins = [
-        line
-        for line in (ROOT / "requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#") and line.strip() != "-e ."
-    ]
+    pinned = pins("requirements.txt")
     build_tools = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
-    key = hashlib.sha256("\n".join([*pins, *build_tools, str(python)]).encode()).hexdigest()[:12]
+    key = hashlib.sha256("\n".join([*pinned, *build_tools, str(python)]).encode()).hexdigest()[:12]
     house = CACHE / f"wheels-{key}"
     if not (house / ".done").is_file():
         shutil.rmtree(house, ignore_errors=True)
         house.mkdir(parents=True)
         listing = house / "requirements.txt"
-        listing.write_text("\n".join([*pins, *build_tools, "wheel"]) + "\n")
+        listing.write_text("\n".join([*pinned, *build_tools, "wheel"]) + "\n")
         done = subprocess.run(
             [
                 str(course_python(python, for_all=True)),

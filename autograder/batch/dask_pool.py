@@ -14,12 +14,12 @@ single-thread worker processes on this machine (Dask's dashboard included). With
 - **Every worker is checked first.** Each reports its environment (`environment.py`); a
   worker without the sandbox, or with other code, Python or packages, is refused with the
   difference named, before any job runs.
-- **Faults.** A worker that dies: Dask runs its jobs again on another worker (jobs are
-  pure, the result is the same). A submission that kills worker after worker: after Dask's
+- **Faults.** A worker that dies: Dask runs its jobs again on another worker (jobs are pure,
+  the result is the same). A submission that kills worker after worker: after Dask's
   `allowed-failures` (3) Dask gives up on it, and on every job that was queued on the same
-  workers when they died. Those jobs are graded again once the batch is done, one at a
-  time, so that no job shares a worker with another: a job that still kills its workers
-  alone gets `failed: worker`, and the students who were only its neighbours are graded. A lost
+  workers when they died. Those jobs are graded again once the batch is done, one at a time,
+  so that no job shares a worker with another: a job that still kills its workers alone gets
+  `failed: worker`, and the students who were only its neighbours are graded. A lost
   scheduler: `ClusterLost` is raised; the grading process has stored every result that
   arrived, so a rerun (with a scheduler) finishes the batch.
 - The grading process stays the only writer: results come back to it, which writes them as

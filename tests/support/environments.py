@@ -13,6 +13,7 @@
 - `find_python("3.12")`: an interpreter of that version (PATH, pyenv), or a test failure
   that says how to install one.
 - `run_as(user, argv, ...)`: a command run as that user, with a clean environment.
+- `pins(name)`: the pinned requirements a requirements file lists.
 - `checkout(dest)`: the repository's files as a fresh clone has them.
 """
 
@@ -153,7 +154,7 @@ def _version_of(python: Path) -> str:
 TEST_TOOLS = ("pytest", "hypothesis")
 
 
-def _pins(name: str) -> list[str]:
+def pins(name: str) -> list[str]:
     """The pinned requirements listed in the file `name` (no includes, no `-e .`)."""
     return [
         line.strip()
@@ -166,9 +167,9 @@ def course_python(python: Path, for_all: bool = False, test_tools: bool = False)
     """The `python` of a virtual environment of the course made with `python` (see the module
     docstring); `test_tools` adds the pinned pytest and hypothesis, to run tests with it."""
     version = _version_of(python)
-    requirements = _pins("requirements.txt") + _pins("requirements-grading.txt")
+    requirements = pins("requirements.txt") + pins("requirements-grading.txt")
     if test_tools:
-        requirements += [p for p in _pins("requirements-dev.txt") if p.split("==")[0] in TEST_TOOLS]
+        requirements += [p for p in pins("requirements-dev.txt") if p.split("==")[0] in TEST_TOOLS]
     key = hashlib.sha256(
         "\n".join([str(python.resolve()), version, *requirements, str(for_all)]).encode()
     ).hexdigest()[:12]
